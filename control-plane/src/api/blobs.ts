@@ -1,0 +1,23 @@
+/** R2 layout: named artifacts, deployed scripts, and job payloads by content hash. */
+export const artifactKey = (name: string) => `artifacts/${name}`;
+export const scriptKey = (name: string) => `scripts/${name}`;
+export const blobKey = (hash: string) => `blobs/${hash}`;
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function decodeBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Store bytes under their hash (idempotent: the same script is stored once). */
+export async function putBlob(bucket: R2Bucket, bytes: Uint8Array): Promise<string> {
+  const hash = await sha256Hex(bytes);
+  if (!(await bucket.head(blobKey(hash)))) await bucket.put(blobKey(hash), bytes);
+  return hash;
+}

@@ -1,0 +1,93 @@
+/** DAG validation: a pure function over the submitted jobs and what the cluster already holds. */
+
+export interface DagNode {
+  id: string;
+  parents: readonly string[];
+}
+
+export type ExistingLookup = (id: string) => { active: boolean } | undefined;
+
+export type DagCheck = { ok: true; order: string[] } | { ok: false; message: string; conflict?: boolean };
+
+/**
+ * Ids must be unique, parents known (in the DAG or already in the cluster), no cycles.
+ * A job id that is still active in the cluster cannot be submitted again (`conflict`).
+ * Returns a topological order of the submitted ids.
+ */
+export function validateDag(nodes: readonly DagNode[], existing: ExistingLookup): DagCheck {
+  const ids = new Set<string>();
+  for (const n of nodes) {
+    if (ids.has(n.id)) return { ok: false, message: `duplicate job id ${n.id}` };
+    ids.add(n.id);
+  }
+  for (const n of nodes) {
+    const seen = new Set<string>();
+    for (const p of n.parents) {
+      if (p === n.id) return { ok: false, message: `job ${n.id} depends on itself` };
+      if (seen.has(p)) return { ok: false, message: `job ${n.id} lists parent ${p} twice` };
+      seen.add(p);
+      if (!ids.has(p) && !existing(p)) return { ok: false, message: `job ${n.id} has unknown parent ${p}` };
+    }
+  }
+  for (const n of nodes) {
+    if (existing(n.id)?.active) return { ok: false, message: `job ${n.id} is still active`, conflict: true };
+  }
+  const cycle = findCycle(nodes, ids);
+  if (cycle) return { ok: false, message: `cycle: ${cycle.join(' -> ')}` };
+  return { ok: true, order: topoOrder(nodes, ids) };
+}
+
+/** Kahn's algorithm over the in-DAG edges only (parents outside the DAG are already stored). */
+function topoOrder(nodes: readonly DagNode[], ids: Set<string>): string[] {
+  const indeg = new Map<string, number>();
+  const children = new Map<string, string[]>();
+  for (const n of nodes) {
+    indeg.set(n.id, n.parents.filter((p) => ids.has(p)).length);
+    for (const p of n.parents) if (ids.has(p)) (children.get(p) ?? children.set(p, []).get(p)!).push(n.id);
+  }
+  const queue = nodes.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
+  const order: string[] = [];
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i];
+    order.push(id);
+    for (const c of children.get(id) ?? []) {
+      const d = indeg.get(c)! - 1;
+      indeg.set(c, d);
+      if (d === 0) queue.push(c);
+    }
+  }
+  return order;
+}
+
+/** One cycle as a path `a -> b -> a`, or null. Iterative DFS so deep chains cannot overflow the stack. */
+export function findCycle(nodes: readonly DagNode[], ids: Set<string> = new Set(nodes.map((n) => n.id))): string[] | null {
+  const parentsOf = new Map(nodes.map((n) => [n.id, n.parents.filter((p) => ids.has(p))]));
+  const color = new Map<string, 0 | 1 | 2>();
+  for (const start of parentsOf.keys()) {
+    if (color.get(start)) continue;
+    const stack: { id: string; i: number }[] = [{ id: start, i: 0 }];
+    color.set(start, 1);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const ps = parentsOf.get(top.id)!;
+      if (top.i < ps.length) {
+        const next = ps[top.i++];
+        const c = color.get(next) ?? 0;
+        if (c === 1) {
+          const path = stack.map((s) => s.id);
+          const from = path.indexOf(next);
+          // We walked child -> parent; print it parent -> child, the way users draw DAGs.
+          return [...path.slice(from), next].reverse();
+        }
+        if (c === 0) {
+          color.set(next, 1);
+          stack.push({ id: next, i: 0 });
+        }
+      } else {
+        color.set(top.id, 2);
+        stack.pop();
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,7 @@
+export * from './common';
+export * from './jobs';
+export * from './agents';
+export * from './store';
+export * from './logs';
+export * from './stats';
+export * from './routes';

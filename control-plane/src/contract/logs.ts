@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { LIMITS } from './common';
+
+export const LogStream = z.enum(['stdout', 'stderr', 'system']);
+export type LogStream = z.infer<typeof LogStream>;
+
+export const LogLine = z.object({
+  /** Per-run sequence number set by the agent; a batch sent twice is stored once. */
+  seq: z.number().int().nonnegative(),
+  ts: z.number(),
+  stream: LogStream,
+  text: z.string().max(LIMITS.maxLogLineLength),
+});
+export type LogLine = z.infer<typeof LogLine>;
+
+export const AppendLogsRequest = z.object({
+  run: z.number().int().min(1),
+  lines: z.array(LogLine).min(1).max(LIMITS.maxLogLinesPerBatch),
+});
+export type AppendLogsRequest = z.infer<typeof AppendLogsRequest>;
+export const AppendLogsResponse = z.object({ stored: z.number().int(), lastSeq: z.number().int() });
+
+export const LogsResponse = z.object({
+  jobId: z.string(),
+  run: z.number().int(),
+  lines: z.array(LogLine),
+  /** Pass back as `after` to read on from here. */
+  next: z.number().int(),
+  truncated: z.boolean(),
+});
+export type LogsResponse = z.infer<typeof LogsResponse>;

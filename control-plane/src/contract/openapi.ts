@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { ErrorBody } from './common';
+import { ROUTES, type RouteDef } from './routes';
+
+const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });
+
+/** The OpenAPI 3.1 document, derived from the route table and its zod schemas. */
+export function buildOpenApi(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [name, r] of Object.entries(ROUTES) as [string, RouteDef][]) {
+    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const op: Record<string, unknown> = {
+      operationId: name,
+      summary: r.summary,
+      parameters: params,
+      security: r.role === 'none' ? [] : [{ bearer: [] }],
+      responses: {
+        '200': r.response
+          ? { description: 'OK', content: { 'application/json': { schema: schema(r.response, 'output') } } }
+          : { description: 'OK', content: { [r.rawResponse ?? 'application/json']: {} } },
+        default: { description: 'Error', content: { 'application/json': { schema: schema(ErrorBody, 'output') } } },
+      },
+    };
+    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: schema(r.body, 'input') } } };
+    if (r.rawBody) op.requestBody = { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
+    (paths[r.path] ??= {})[r.method] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Titan Edge control plane', version: '1' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  };
+}

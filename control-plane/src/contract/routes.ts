@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { ErrorBody, Ok } from './common';
+import {
+  AgentListResponse,
+  CompleteRequest,
+  CompleteResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LeaseRequest,
+  LeaseResponse,
+  RegisterAgentRequest,
+  RegisterAgentResponse,
+} from './agents';
+import { DagListResponse, DagView, JobListResponse, JobResponse, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest } from './jobs';
+import { AppendLogsRequest, AppendLogsResponse, LogsResponse } from './logs';
+import { KeyListResponse, KvGetResponse, KvPutRequest, SAddRequest, SAddResponse, SMembersResponse } from './store';
+import { ArtifactListResponse, ArtifactPutResponse, BlobPutResponse, StatsResponse } from './stats';
+
+/** Who may call a route: `client` tokens (SDK, bridge, CLI, dashboard), `agent` tokens, either, or anyone. */
+export type Role = 'client' | 'agent' | 'any' | 'none';
+
+export interface RouteDef {
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: string;
+  role: Role;
+  summary: string;
+  body?: z.ZodType;
+  /** Raw (binary) request body instead of JSON. */
+  rawBody?: boolean;
+  response?: z.ZodType;
+  rawResponse?: string;
+}
+
+/** Every route of the HTTP API, once: the routers, the OpenAPI document and the clients follow this table. */
+export const ROUTES = {
+  health: { method: 'get', path: '/v1/health', role: 'none', summary: 'Liveness', response: Ok },
+  openapi: { method: 'get', path: '/v1/openapi.json', role: 'none', summary: 'This API as OpenAPI 3.1' },
+
+  submitJob: { method: 'post', path: '/v1/jobs', role: 'client', summary: 'Submit one job', body: SubmitJobRequest, response: JobResponse },
+  listJobs: { method: 'get', path: '/v1/jobs', role: 'any', summary: 'List jobs (query: state, dag, limit)', response: JobListResponse },
+  getJob: { method: 'get', path: '/v1/jobs/{id}', role: 'any', summary: 'A job with its history', response: JobResponse },
+  cancelJob: { method: 'post', path: '/v1/jobs/{id}/cancel', role: 'client', summary: 'Cancel a queued or running job (and its descendants)', response: JobResponse },
+  retryJob: { method: 'post', path: '/v1/jobs/{id}/retry', role: 'client', summary: 'Start a new run of an ended job', response: JobResponse },
+  stopService: { method: 'post', path: '/v1/jobs/{id}/stop', role: 'client', summary: 'Stop a running service', response: JobResponse },
+  getLogs: { method: 'get', path: '/v1/jobs/{id}/logs', role: 'any', summary: 'Log history (query: after, run, limit)', response: LogsResponse },
+  followLogs: { method: 'get', path: '/v1/jobs/{id}/logs/stream', role: 'any', summary: 'Live log tail as server-sent events (query: after)', rawResponse: 'text/event-stream' },
+  appendLogs: { method: 'post', path: '/v1/jobs/{id}/logs', role: 'agent', summary: 'Append a batch of log lines', body: AppendLogsRequest, response: AppendLogsResponse },
+
+  submitDag: { method: 'post', path: '/v1/dags', role: 'client', summary: 'Submit a DAG atomically', body: SubmitDagRequest, response: SubmitDagResponse },
+  listDags: { method: 'get', path: '/v1/dags', role: 'any', summary: 'Recent DAG runs', response: DagListResponse },
+  getDag: { method: 'get', path: '/v1/dags/{id}', role: 'any', summary: 'A DAG with its jobs and edges', response: DagView },
+
+  registerAgent: { method: 'post', path: '/v1/agents/register', role: 'agent', summary: 'Register an agent', body: RegisterAgentRequest, response: RegisterAgentResponse },
+  lease: { method: 'post', path: '/v1/agents/{id}/lease', role: 'agent', summary: 'Long-poll for jobs (and report finished ones)', body: LeaseRequest, response: LeaseResponse },
+  heartbeat: { method: 'post', path: '/v1/agents/{id}/heartbeat', role: 'agent', summary: 'Extend leases, receive orders', body: HeartbeatRequest, response: HeartbeatResponse },
+  complete: { method: 'post', path: '/v1/agents/{id}/complete', role: 'agent', summary: 'Report finished jobs', body: CompleteRequest, response: CompleteResponse },
+  deregister: { method: 'post', path: '/v1/agents/{id}/deregister', role: 'agent', summary: 'Leave the cluster; held jobs are re-queued', response: Ok },
+  listAgents: { method: 'get', path: '/v1/agents', role: 'any', summary: 'Agents with capabilities, load, last seen', response: AgentListResponse },
+  stats: { method: 'get', path: '/v1/stats', role: 'any', summary: 'Cluster summary', response: StatsResponse },
+
+  kvGet: { method: 'get', path: '/v1/store/kv', role: 'any', summary: 'Get a string (query: key)', response: KvGetResponse },
+  kvPut: { method: 'put', path: '/v1/store/kv', role: 'any', summary: 'Set a string', body: KvPutRequest, response: Ok },
+  kvDelete: { method: 'delete', path: '/v1/store/kv', role: 'any', summary: 'Delete a key (query: key)', response: Ok },
+  sadd: { method: 'post', path: '/v1/store/sets', role: 'any', summary: 'Add a member to a set', body: SAddRequest, response: SAddResponse },
+  smembers: { method: 'get', path: '/v1/store/sets', role: 'any', summary: 'Members of a set (query: key)', response: SMembersResponse },
+  listKeys: { method: 'get', path: '/v1/store/keys', role: 'any', summary: 'Keys (query: prefix, limit)', response: KeyListResponse },
+
+  putArtifact: { method: 'put', path: '/v1/artifacts/{name}', role: 'any', summary: 'Upload a named artifact (raw body)', rawBody: true, response: ArtifactPutResponse },
+  getArtifact: { method: 'get', path: '/v1/artifacts/{name}', role: 'any', summary: 'Download a named artifact', rawResponse: 'application/octet-stream' },
+  listArtifacts: { method: 'get', path: '/v1/artifacts', role: 'any', summary: 'Named artifacts', response: ArtifactListResponse },
+  putScript: { method: 'put', path: '/v1/scripts/{name}', role: 'client', summary: 'Deploy a script by name (raw body)', rawBody: true, response: ArtifactPutResponse },
+  getScript: { method: 'get', path: '/v1/scripts/{name}', role: 'any', summary: 'Download a deployed script', rawResponse: 'application/octet-stream' },
+  putBlob: { method: 'put', path: '/v1/blobs', role: 'any', summary: 'Upload content-addressed bytes (raw body)', rawBody: true, response: BlobPutResponse },
+  getBlob: { method: 'get', path: '/v1/blobs/{hash}', role: 'any', summary: 'Download bytes by SHA-256', rawResponse: 'application/octet-stream' },
+} as const satisfies Record<string, RouteDef>;
+
+export type RouteName = keyof typeof ROUTES;
+export { ErrorBody };

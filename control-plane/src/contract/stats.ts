@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { AgentView } from './agents';
+import { JobState } from './jobs';
+
+export const StatsResponse = z.object({
+  agents: z.array(AgentView),
+  activeAgents: z.number().int(),
+  queueDepth: z.number().int(),
+  queueByRequirement: z.record(z.string(), z.number().int()),
+  counts: z.record(JobState, z.number().int()),
+  services: z.array(
+    z.object({ id: z.string(), agentId: z.string().nullable(), node: z.string().nullable(), port: z.number().int(), state: z.string(), restarts: z.number().int() }),
+  ),
+});
+export type StatsResponse = z.infer<typeof StatsResponse>;
+
+export const BlobPutResponse = z.object({ hash: z.string(), size: z.number().int() });
+export const ArtifactPutResponse = z.object({ name: z.string(), size: z.number().int(), hash: z.string() });
+export const ArtifactListResponse = z.object({
+  artifacts: z.array(z.object({ name: z.string(), size: z.number().int(), uploaded: z.number() })),
+});

@@ -1,0 +1,20 @@
+import type { ClusterDO } from './cluster/ClusterDO';
+import type { LogDO } from './logs/LogDO';
+import type { StoreDO } from './store/StoreDO';
+
+export interface Env {
+  CLUSTER: DurableObjectNamespace<ClusterDO>;
+  STORE: DurableObjectNamespace<StoreDO>;
+  LOGS: DurableObjectNamespace<LogDO>;
+  ARTIFACTS: R2Bucket;
+  /** Bearer tokens (Worker secrets; `.dev.vars` locally). */
+  CLIENT_TOKEN?: string;
+  AGENT_TOKEN?: string;
+  STORE_SHARDS?: string;
+  LEASE_TTL_MS?: string;
+  HEARTBEAT_MS?: string;
+  RETRY_BASE_MS?: string;
+  RETRY_CAP_MS?: string;
+  AGENT_SILENT_MS?: string;
+  LOG_MAX_LINES?: string;
+}

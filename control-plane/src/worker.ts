@@ -1,0 +1,28 @@
+import { Hono } from 'hono';
+import { buildOpenApi } from './contract/openapi';
+import { mountAgents } from './api/agents';
+import { mountArtifacts } from './api/artifacts';
+import { apiError, route, type AppEnv } from './api/http';
+import { mountJobs } from './api/jobs';
+import { mountLogs } from './api/logs';
+import { mountStore } from './api/store';
+
+export { ClusterDO } from './cluster/ClusterDO';
+export { StoreDO } from './store/StoreDO';
+export { LogDO } from './logs/LogDO';
+
+const app = new Hono<AppEnv>();
+
+let openapi: Record<string, unknown> | null = null;
+route(app, 'health', (c) => c.json({ ok: true }));
+route(app, 'openapi', (c) => c.json((openapi ??= buildOpenApi())));
+mountJobs(app);
+mountAgents(app);
+mountStore(app);
+mountLogs(app);
+mountArtifacts(app);
+
+app.notFound((c) => apiError(c, 404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+app.onError((err, c) => apiError(c, 500, 'internal', err instanceof Error ? err.message : String(err)));
+
+export default app;

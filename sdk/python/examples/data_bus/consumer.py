@@ -1,0 +1,10 @@
+"""Consumer: reads what the producer published; fails if it is missing."""
+import sys
+
+from titan_sdk import TitanClient
+
+key = sys.argv[1] if len(sys.argv) > 1 else "example:bus"
+value = TitanClient().store_get(key)
+if value is None:
+    sys.exit(f"nothing under {key}")
+print(f"consumed {key}={value}")

@@ -1,0 +1,398 @@
+"""TitanClient: the original SDK's API over TITAN_PROTO, plus waits and streams.
+
+Compatibility: with ``strict=False`` (default) every method the original SDK
+had returns what the original returned, reply strings included, so programs
+written for it run unchanged. ``strict=True`` raises ``TitanError`` for error
+replies instead. Methods that are new here (wait, wait_dag, stream_logs,
+stats_json, submit_yaml's waiting) always raise. Connection failures always
+raise ``TitanConnectionError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from . import manifest
+from .archive import zip_folder
+from .config import resolve_bridge
+from .connection import DEFAULT_TIMEOUT, Connection
+from .errors import (
+    TitanError,
+    TitanFileNotFound,
+    TitanJobFailed,
+    TitanProtocolError,
+    TitanTimeout,
+)
+from .job import TitanJob, dag_id
+from .protocol import Op
+
+FINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+FAILED_STATUSES = frozenset({"FAILED", "CANCELLED"})
+_ERROR_PREFIXES = ("ERROR", "UPLOAD_FAILED", "DEPLOY_FAILED", "UNKNOWN_OPCODE")
+
+JobRef = str | TitanJob
+
+
+def _ref(job: JobRef) -> str:
+    return job.id if isinstance(job, TitanJob) else str(job)
+
+
+def _decode_asset(name: str, reply: str) -> bytes:
+    try:
+        return base64.b64decode(reply, validate=True)
+    except (binascii.Error, ValueError):
+        raise TitanProtocolError(f"asset {name!r}: reply is not Base64") from None
+
+
+def _save(data: bytes, target: str | os.PathLike[str] | None) -> bytes:
+    if target is not None:
+        Path(target).write_bytes(data)
+    return data
+
+
+def is_error_reply(reply: str) -> bool:
+    """Whether a reply text is one of the bridge's failure replies."""
+    return reply.startswith(_ERROR_PREFIXES)
+
+
+class TitanClient:
+    """Client of a Titan bridge (TITAN_PROTO over TCP).
+
+    ``host``/``port`` default to ``TITAN_HOST``/``TITAN_PORT``, then to the
+    bridge in ``./.titan/cluster.json``, then to 127.0.0.1:9090.
+    ``reuse_connection=True`` keeps one socket open for all requests.
+    """
+
+    def __init__(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        *,
+        strict: bool = False,
+        reuse_connection: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        sync_manifest: bool = True,
+    ) -> None:
+        self.host, self.port = resolve_bridge(host, port)
+        self.strict = strict
+        self.sync_manifest = sync_manifest
+        self._conn = Connection(self.host, self.port, timeout=timeout, reuse=reuse_connection)
+
+    # -- plumbing --------------------------------------------------------------
+
+    def request(self, opcode: int, payload: str | bytes = "") -> str:
+        """Send one raw frame and return the reply text (no error checking)."""
+        return self._conn.request(opcode, payload)[1]
+
+    def close(self) -> None:
+        """Close the persistent connection (no-op without ``reuse_connection``)."""
+        self._conn.close()
+
+    def __enter__(self) -> TitanClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"TitanClient({self.host!r}, {self.port}, strict={self.strict})"
+
+    def _checked(self, opcode: int, payload: str | bytes = "") -> str:
+        """Request; in strict mode an error reply raises TitanError."""
+        reply = self.request(opcode, payload)
+        if self.strict and is_error_reply(reply):
+            raise TitanError(reply, reply=reply)
+        return reply
+
+    def _local_error(self, message: str) -> str:
+        """A local failure the original reported as an ``ERROR: …`` string."""
+        if self.strict:
+            raise TitanError(message, reply=message)
+        return message
+
+    # -- jobs and DAGs -----------------------------------------------------------
+
+    def submit_dag(self, name: str, jobs: Iterable[TitanJob]) -> str:
+        """Submit jobs as one DAG (SUBMIT_DAG). Returns ``DAG_ACCEPTED`` or the error reply.
+
+        Afterwards the manifest (DAG name and edges) is POSTed best-effort to
+        ``http://HOST:5000/api/manifest/sync``, like the original SDK.
+        """
+        jobs = list(jobs)
+        if not jobs:
+            raise TitanError("submit_dag needs at least one job")
+        reply = self._checked(Op.SUBMIT_DAG, " ; ".join(j.to_string() for j in jobs))
+        if self.sync_manifest:
+            manifest.push_manifest(self.host, name, jobs)
+        return reply
+
+    def submit_job(self, job: TitanJob) -> str:
+        """Submit one job (as a one-job DAG named after it, like the original)."""
+        return self.submit_dag(job.id, [job])
+
+    def get_job_status(self, job_id: JobRef) -> str:
+        """Status string: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, WAITING_APPROVAL or NULL."""
+        return self._checked(Op.GET_JOB_STATUS, _ref(job_id))
+
+    def fetch_logs(self, job_id: JobRef) -> str:
+        """The job's log lines joined by ``\\n`` (empty string when none).
+
+        Log text is returned as is, even if it starts with ``ERROR``.
+        """
+        return self.request(Op.GET_LOGS, _ref(job_id))
+
+    def cancel(self, job_id: JobRef) -> str:
+        """Cancel a job: ``CANCELLED`` or ``NOT_FOUND`` (strict: NOT_FOUND raises)."""
+        job = _ref(job_id)
+        reply = self._checked(Op.CANCEL_JOB, job)
+        if self.strict and reply == "NOT_FOUND":
+            raise TitanError(f"NOT_FOUND: no job {job}", reply=reply)
+        return reply
+
+    def stop_service(self, service_id: JobRef) -> str:
+        """Stop a service job (``DAG-`` is prefixed when missing): ``STOPPED: <id>``."""
+        sid = _ref(service_id)
+        if not sid:
+            raise ValueError("stop_service requires a non-empty service_id")
+        return self._checked(Op.STOP, dag_id(sid))
+
+    def run_script(self, filename: str, requirement: str = "GENERAL") -> str:
+        """Run a script deployed with ``deploy_script``: ``JOB_QUEUED <id> on <req>``."""
+        return self._checked(Op.RUN, f"{filename}|{requirement or 'GENERAL'}")
+
+    def deploy(self, filename: str, port: int, requirement: str = "GENERAL") -> str:
+        """Start a deployed script as a service on ``port``: ``DEPLOY_QUEUED``."""
+        return self._checked(Op.DEPLOY, f"{filename}|{int(port)}|{requirement or 'GENERAL'}")
+
+    # -- waiting and streaming (new API: always raises on errors) ---------------
+
+    def _status(self, job_id: str) -> str:
+        reply = self.request(Op.GET_JOB_STATUS, job_id)
+        if is_error_reply(reply):
+            raise TitanError(reply, reply=reply)
+        return reply.strip()
+
+    def wait(
+        self,
+        job_id: JobRef,
+        timeout: float | None = None,
+        poll: float = 0.2,
+        raise_on_failure: bool = False,
+    ) -> str:
+        """Block until the job is COMPLETED, FAILED or CANCELLED and return that status.
+
+        Raises ``TitanTimeout`` after ``timeout`` seconds (None: no limit) and,
+        with ``raise_on_failure``, ``TitanJobFailed`` for FAILED/CANCELLED.
+        """
+        return self.wait_dag([job_id], timeout, poll, raise_on_failure)[_ref(job_id)]
+
+    def wait_dag(
+        self,
+        job_ids: Iterable[JobRef],
+        timeout: float | None = None,
+        poll: float = 0.2,
+        raise_on_failure: bool = False,
+    ) -> dict[str, str]:
+        """Wait for every job to end; returns ``{id: final status}`` in the given order."""
+        ids = [_ref(j) for j in job_ids]
+        statuses: dict[str, str] = {}
+        pending = list(dict.fromkeys(ids))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            for job in list(pending):
+                status = self._status(job)
+                statuses[job] = status
+                if status in FINAL_STATUSES:
+                    pending.remove(job)
+                    if raise_on_failure and status in FAILED_STATUSES:
+                        raise TitanJobFailed(job, status)
+            if not pending:
+                return {j: statuses[j] for j in ids}
+            if deadline is not None and time.monotonic() >= deadline:
+                waiting = ", ".join(f"{j}={statuses[j]}" for j in pending)
+                raise TitanTimeout(f"timed out after {timeout:g} s waiting for {waiting}", statuses)
+            time.sleep(poll)
+
+    def stream_logs(
+        self, job_id: JobRef, poll: float = 0.5, timeout: float | None = None
+    ) -> Iterator[str]:
+        """Yield the job's log lines as they appear, until the job has ended.
+
+        Polls GET_LOGS and yields the lines not seen yet. If the log shrinks or
+        changes (a new run of the same id), it starts over from the new text.
+        """
+        job = _ref(job_id)
+        seen: list[str] = []
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            status = self._status(job)  # read before the logs: a final status means the log is complete
+            text = self.request(Op.GET_LOGS, job)
+            lines = text.split("\n") if text else []
+            if lines[: len(seen)] != seen:
+                seen = []
+            yield from lines[len(seen):]
+            seen = lines
+            if status in FINAL_STATUSES:
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TitanTimeout(f"timed out streaming logs of {job} (status {status})", {job: status})
+            time.sleep(poll)
+
+    # -- YAML / JSON pipelines ---------------------------------------------------
+
+    def submit_yaml(
+        self,
+        path: str | os.PathLike[str],
+        wait: bool = False,
+        timeout: float | None = 300,
+        poll: float = 1.0,
+    ) -> str | dict[str, str]:
+        """Validate and submit a pipeline file (YAML, or JSON with the same structure).
+
+        A ``project`` folder is zipped and uploaded first. Returns the submit
+        reply, or with ``wait=True`` a dict ``{job id: final status}``.
+        """
+        from .pipeline import load_pipeline  # PyYAML is optional; import lazily
+
+        pipe = load_pipeline(path)
+        if pipe.project_dir is not None:
+            reply = self.upload_bytes(pipe.zip_name, zip_folder(pipe.project_dir))
+            if reply != "UPLOAD_SUCCESS":
+                raise TitanError(f"uploading project {pipe.zip_name} failed: {reply}", reply=reply)
+        reply = self.submit_dag(pipe.dag_name(), pipe.jobs)
+        if not wait:
+            return reply
+        if is_error_reply(reply):
+            raise TitanError(reply, reply=reply)
+        return self.wait_dag(pipe.jobs, timeout=timeout, poll=poll)
+
+    # -- files and artifacts -----------------------------------------------------
+
+    def upload_bytes(self, name: str, data: bytes | str) -> str:
+        """Upload bytes (or UTF-8 text) as asset ``name``: ``UPLOAD_SUCCESS``."""
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        return self._checked(Op.UPLOAD_ASSET, f"{name}|{base64.b64encode(raw).decode('ascii')}")
+
+    def upload_file(self, path: str | os.PathLike[str]) -> str:
+        """Upload a local file under its base name: ``UPLOAD_SUCCESS``."""
+        p = Path(path)
+        if not p.is_file():
+            return self._local_error(f"ERROR: File not found at: {path}")
+        return self.upload_bytes(p.name, p.read_bytes())
+
+    def upload_project_folder(
+        self, folder: str | os.PathLike[str], project_name: str | None = None
+    ) -> str:
+        """Zip ``folder`` (paths relative to it) and upload it as ``<folder name>.zip``.
+
+        Archive jobs then point at ``<folder name>.zip/<entry path>``.
+        """
+        p = Path(folder)
+        if not p.is_dir():
+            return self._local_error(f"ERROR: Folder not found at: {folder}")
+        name = project_name or p.resolve().name
+        return self.upload_bytes(f"{name}.zip", zip_folder(p))
+
+    def deploy_script(self, path: str | os.PathLike[str]) -> str:
+        """Deploy a script for ``run_script``/``deploy``: ``DEPLOY_SUCCESS``."""
+        p = Path(path)
+        if not p.is_file():
+            return self._local_error(f"ERROR: File not found at: {path}")
+        b64 = base64.b64encode(p.read_bytes()).decode("ascii")
+        return self._checked(Op.DEPLOY_SCRIPT, f"{p.name}|{b64}")
+
+    def fetch_artifact(
+        self,
+        name: str,
+        dest: str | os.PathLike[str] | None = None,
+        *,
+        save_path: str | os.PathLike[str] | None = None,
+    ) -> bytes | None:
+        """Download asset ``name``; writes it to ``dest`` when given and returns its bytes.
+
+        Missing asset: None (strict: TitanError). ``save_path`` is the original's name for ``dest``.
+        """
+        reply = self.request(Op.FETCH_ASSET, name)
+        if is_error_reply(reply):
+            if self.strict:
+                raise TitanError(f"{reply}: {name}", reply=reply)
+            return None
+        return _save(_decode_asset(name, reply), dest if dest is not None else save_path)
+
+    def publish_artifact(self, name: str, data: bytes | str | os.PathLike[str]) -> bool:
+        """Store bytes or text (or a local file given as a ``Path``) as asset ``name``.
+
+        Returns True on success; False (strict: TitanError) otherwise.
+        """
+        if isinstance(data, os.PathLike):
+            try:
+                data = Path(data).read_bytes()
+            except FileNotFoundError:
+                raise TitanFileNotFound(f"artifact file {os.fspath(data)!r} not found") from None
+        return self.upload_bytes(name, data) == "UPLOAD_SUCCESS"
+
+    def get_artifact(self, name: str, save_path: str | os.PathLike[str] | None = None) -> bytes | None:
+        """Bytes of asset ``name`` (None when missing, in both modes); optionally saved to a file."""
+        reply = self.request(Op.FETCH_ASSET, name)
+        if reply.startswith("ERROR_NOT_FOUND"):
+            return None
+        if is_error_reply(reply):
+            raise TitanError(reply, reply=reply)
+        return _save(_decode_asset(name, reply), save_path)
+
+    # -- TitanStore (KV and sets) ------------------------------------------------
+
+    @staticmethod
+    def _key(key: str) -> str:
+        key = str(key)
+        if "|" in key:
+            # The payload is split on the first '|', so a key cannot hold one.
+            raise TitanError(f"store key {key!r} must not contain '|'")
+        return key
+
+    def store_put(self, key: str, value: object) -> str:
+        """Set ``key`` to ``str(value)`` (any UTF-8, ``|`` and newlines included): ``OK``."""
+        return self._checked(Op.KV_SET, f"{self._key(key)}|{value}")
+
+    def store_get(self, key: str) -> str | None:
+        """The value of ``key``, or None when absent (the bridge says ``NULL``)."""
+        reply = self.request(Op.KV_GET, self._key(key))
+        return None if reply == "NULL" else reply
+
+    def store_sadd(self, key: str, member: object) -> int:
+        """Add ``member`` to set ``key``: 1 if it was new, 0 if already present."""
+        reply = self._checked(Op.KV_SADD, f"{self._key(key)}|{member}")
+        try:
+            return int(reply)
+        except ValueError:
+            if self.strict:
+                raise TitanProtocolError(f"unexpected KV_SADD reply {reply!r}") from None
+            return 0
+
+    def store_smembers(self, key: str) -> list[str]:
+        """Members of set ``key`` (members containing ``,`` cannot be told apart)."""
+        reply = self.request(Op.KV_SMEMBERS, self._key(key))
+        return reply.split(",") if reply else []
+
+    # -- cluster -------------------------------------------------------------------
+
+    def stats(self) -> str:
+        """Human-readable cluster summary."""
+        return self._checked(Op.STATS)
+
+    def stats_json(self) -> dict:
+        """Cluster summary as a dict (``active_workers``, ``queue_size``, ``workers``)."""
+        reply = self.request(Op.STATS_JSON)
+        try:
+            data = json.loads(reply)
+        except ValueError:
+            raise TitanError(f"STATS_JSON reply is not JSON: {reply[:200]}", reply=reply) from None
+        if not isinstance(data, dict):
+            raise TitanError(f"STATS_JSON reply is not an object: {reply[:200]}", reply=reply)
+        return data

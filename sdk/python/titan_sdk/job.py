@@ -1,0 +1,148 @@
+"""TitanJob and its wire job string (spec: "Job strings inside SUBMIT_DAG").
+
+    inline task      ID|RUN_PAYLOAD|<basename>|<args>|<b64 script>|<REQ>|<PRI>|<DELAY>|[parents]
+    inline service   ID|DEPLOY_PAYLOAD|<basename>|<b64 script>|<port>|<REQ>|<PRI>|<DELAY>|[parents]
+    archive task     ID|RUN_ARCHIVE|<zip>.zip/<entry>|<args>|<REQ>|<PRI>|<DELAY>|[parents]
+    archive service  ID|START_ARCHIVE_SERVICE|<zip>.zip/<entry>|<args>|<port>|<REQ>|<PRI>|<DELAY>|[parents]
+
+each optionally followed by ``|AFFINITY``. Fields are not escaped, so the SDK
+keeps ``|`` out of args and requirement.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .errors import TitanError, TitanFileNotFound
+
+SERVICE_TYPES = frozenset({"SERVICE", "DEPLOY_PAYLOAD", "START_ARCHIVE_SERVICE", "ARCHIVE_SERVICE"})
+
+
+def dag_id(job_id: str) -> str:
+    """The id the cluster stores for a submitted job: ``DAG-<id>``."""
+    job_id = str(job_id)
+    return job_id if job_id.startswith("DAG-") else f"DAG-{job_id}"
+
+
+def format_args(args: str | Sequence[object] | None) -> str:
+    """Join args with spaces; ``|`` would split the job string, so it becomes a space."""
+    if args is None:
+        return ""
+    text = args if isinstance(args, str) else " ".join(str(a) for a in args)
+    return text.replace("|", " ")
+
+
+def archive_pointer(filename: str) -> str:
+    """Normalise an archive reference to ``<zip>.zip/<entry>``.
+
+    Accepts ``proj.zip/src/main.py`` as is, and ``proj/src/main.py`` (the
+    folder given to ``upload_project_folder``) as ``proj.zip/src/main.py``.
+    """
+    path = str(filename).replace("\\", "/").lstrip("/")
+    if ".zip/" in path:
+        return path
+    folder, sep, entry = path.partition("/")
+    if not sep or not entry:
+        raise TitanError(
+            f"archive job file {filename!r} must look like '<project>.zip/<entry path>'"
+        )
+    return f"{folder}.zip/{entry}"
+
+
+class TitanJob:
+    """One job of a DAG.
+
+    ``job_type`` is ``"RUN_PAYLOAD"`` (a task; ``"TASK"`` is accepted too) or
+    ``"SERVICE"`` (a long-running process on ``port``). With ``is_archive``
+    the file is an entry of a previously uploaded project zip; otherwise the
+    script is read from disk now and embedded (Base64) in the job string.
+    ``delay`` is in milliseconds, as on the wire. ``priority``: higher first.
+
+    ``timeout`` and ``max_retries`` are kept on the object for clients of the
+    HTTP API; the TITAN_PROTO job-string grammar has no field for them, so
+    they are NOT sent by ``TitanClient`` (the cluster's defaults apply).
+    """
+
+    def __init__(
+        self,
+        job_id: str,
+        filename: str | os.PathLike[str],
+        job_type: str = "RUN_PAYLOAD",
+        args: str | Sequence[object] | None = None,
+        parents: Iterable[str] | None = None,
+        port: int = 0,
+        is_archive: bool = False,
+        priority: int = 1,
+        delay: int = 0,
+        affinity: bool = False,
+        requirement: str | None = "GENERAL",
+        timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> None:
+        job_id = str(job_id)
+        if not job_id or any(c in job_id for c in "|;[],") or job_id != job_id.strip():
+            raise TitanError(
+                f"invalid job id {job_id!r}: it must be non-empty, without spaces "
+                "around it and without | ; [ ] ,"
+            )
+        self.id = job_id
+        self.filename = os.fspath(filename)
+        self.job_type = (job_type or "RUN_PAYLOAD").upper()
+        self.args = format_args(args)
+        self.parents = [str(p) for p in (parents or [])]
+        self.port = int(port or 0)
+        self.is_archive = bool(is_archive)
+        self.priority = int(priority)
+        self.delay = int(delay)
+        self.affinity = bool(affinity)
+        self.requirement = (requirement or "GENERAL").replace("|", "").strip() or "GENERAL"
+        self.timeout = timeout
+        self.max_retries = max_retries
+        if self.is_service and self.port <= 0:
+            raise TitanError(f"service job {job_id!r} needs a port")
+        # Read the script now, like the original: a missing file fails at
+        # construction, not halfway through a submission.
+        self.payload_b64 = "" if self.is_archive else _load_b64(self.filename)
+
+    @property
+    def is_service(self) -> bool:
+        return self.job_type in SERVICE_TYPES
+
+    @property
+    def kind(self) -> str:
+        """The wire kind: RUN_PAYLOAD, DEPLOY_PAYLOAD, RUN_ARCHIVE or START_ARCHIVE_SERVICE."""
+        if self.is_archive:
+            return "START_ARCHIVE_SERVICE" if self.is_service else "RUN_ARCHIVE"
+        return "DEPLOY_PAYLOAD" if self.is_service else "RUN_PAYLOAD"
+
+    def to_string(self) -> str:
+        """The job string carried inside SUBMIT_DAG."""
+        kind = self.kind
+        if kind == "RUN_PAYLOAD":
+            body = [Path(self.filename).name, self.args, self.payload_b64]
+        elif kind == "DEPLOY_PAYLOAD":
+            body = [Path(self.filename).name, self.payload_b64, str(self.port)]
+        elif kind == "RUN_ARCHIVE":
+            body = [archive_pointer(self.filename), self.args]
+        else:
+            body = [archive_pointer(self.filename), self.args, str(self.port)]
+        fields = [self.id, kind, *body, self.requirement, str(self.priority), str(self.delay)]
+        tail = "[" + ",".join(self.parents) + "]"
+        return "|".join(fields) + "|" + tail + ("|AFFINITY" if self.affinity else "")
+
+    def __repr__(self) -> str:
+        return (
+            f"TitanJob({self.id!r}, {self.filename!r}, kind={self.kind}, "
+            f"parents={self.parents}, requirement={self.requirement!r})"
+        )
+
+
+def _load_b64(filename: str) -> str:
+    try:
+        data = Path(filename).read_bytes()
+    except FileNotFoundError:
+        raise TitanFileNotFound(f"job script {filename!r} not found") from None
+    return base64.b64encode(data).decode("ascii")

@@ -1,0 +1,117 @@
+import { JobId } from '../../../control-plane/src/contract/index';
+import { GrammarError, otherIdForm, parseDagPayload, parseDeploy, parseLegacySubmit, parseRun } from '../jobString';
+import { errorReply, fail, isApiError, ok, withEitherId, type Handler, type Reply } from './context';
+
+const FILE_NOT_FOUND = 'ERROR: File not found in perm_files';
+
+/** Ids that cannot exist (bad characters, empty) are answered locally: no round trip, no 400 to explain. */
+const validId = (id: string) => JobId.safeParse(id).success;
+
+/** A deployed script the control plane does not have. */
+const scriptMissing = (e: unknown) => isApiError(e, 404) || (isApiError(e, 400) && /not found/i.test(e.message));
+
+function grammarOr(e: unknown): Reply {
+  return e instanceof GrammarError ? fail(`ERROR: ${e.message}`) : errorReply(e);
+}
+
+export const submitDag: Handler = async (payload, { client, dagNameFor }) => {
+  let jobs;
+  try {
+    jobs = parseDagPayload(payload);
+  } catch (e) {
+    return grammarOr(e);
+  }
+  const name = dagNameFor?.(jobs.map((j) => j.id!));
+  try {
+    // The control plane validates the whole DAG (cycles, unknown parents, active ids) and stores all or nothing.
+    await client.submitDag(name ? { name, jobs } : { jobs });
+    return ok('DAG_ACCEPTED');
+  } catch (e) {
+    return errorReply(e);
+  }
+};
+
+export const submitJob: Handler = async (payload, { client }) => {
+  try {
+    await client.submitJob(parseLegacySubmit(payload));
+    return ok('JOB_ACCEPTED');
+  } catch (e) {
+    return scriptMissing(e) ? fail(FILE_NOT_FOUND) : grammarOr(e);
+  }
+};
+
+export const run: Handler = async (payload, { client }) => {
+  try {
+    const { job } = await client.submitJob(parseRun(payload));
+    return ok(`JOB_QUEUED ${job.id} on ${job.requirement}`);
+  } catch (e) {
+    return scriptMissing(e) ? fail(FILE_NOT_FOUND) : grammarOr(e);
+  }
+};
+
+export const deploy: Handler = async (payload, { client }) => {
+  try {
+    await client.submitJob(parseDeploy(payload));
+    return ok('DEPLOY_QUEUED');
+  } catch (e) {
+    return scriptMissing(e) ? fail(FILE_NOT_FOUND) : grammarOr(e);
+  }
+};
+
+export const getJobStatus: Handler = async (payload, { client }) => {
+  const id = payload.trim();
+  if (!validId(id)) return ok('NULL');
+  try {
+    const res = await withEitherId(id, otherIdForm(id), (i) => client.getJob(i));
+    return ok(res ? res.job.status : 'NULL');
+  } catch (e) {
+    return errorReply(e);
+  }
+};
+
+/** Safety stop for a log that keeps growing while we page through it. */
+const MAX_LOG_PAGES = 1000;
+
+export const getLogs: Handler = async (payload, { client }) => {
+  const id = payload.trim();
+  if (!validId(id)) return ok('');
+  try {
+    const first = await withEitherId(id, otherIdForm(id), async (i) => ({ id: i, page: await client.getLogs(i) }));
+    if (!first) return ok('');
+    const lines = first.page.lines.map((l) => l.text);
+    let page = first.page;
+    for (let n = 0; n < MAX_LOG_PAGES && page.lines.length > 0; n++) {
+      const after = page.next;
+      page = await client.getLogs(first.id, { after, run: first.page.run });
+      lines.push(...page.lines.map((l) => l.text));
+      if (page.next <= after) break;
+    }
+    // Log text is data: it goes out as ACK even when a line starts with "ERROR".
+    return ok(lines.join('\n'));
+  } catch (e) {
+    return errorReply(e);
+  }
+};
+
+export const cancelJob: Handler = async (payload, { client }) => {
+  const id = payload.trim();
+  if (!validId(id)) return ok('NOT_FOUND');
+  try {
+    const res = await withEitherId(id, otherIdForm(id), (i) => client.cancelJob(i));
+    return ok(res ? 'CANCELLED' : 'NOT_FOUND');
+  } catch (e) {
+    return errorReply(e);
+  }
+};
+
+export const stop: Handler = async (payload, { client }) => {
+  const id = payload.trim();
+  const notFound = fail(`ERROR: Service ${id} not found`);
+  if (!validId(id)) return notFound;
+  try {
+    const res = await withEitherId(id, otherIdForm(id), (i) => client.stopService(i));
+    return res ? ok(`STOPPED: ${res.job.id}`) : notFound;
+  } catch (e) {
+    return errorReply(e);
+  }
+};

@@ -1,0 +1,187 @@
+import { isSafeName, isSafeRelativePath, JobSpec, type JobSpecInput } from '../../control-plane/src/contract/index';
+
+/** Thrown for payloads that do not follow the wire grammar; the message is the reply's `<why>`. */
+export class GrammarError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GrammarError';
+  }
+}
+
+export const DAG_PREFIX = 'DAG-';
+
+/** The id SUBMIT_DAG stores for a job: `DAG-<id>` unless it already has the prefix. */
+export function dagId(id: string): string {
+  return id.startsWith(DAG_PREFIX) ? id : DAG_PREFIX + id;
+}
+
+/** The other spelling of an id (with the prefix removed, or added), tried when the first one is unknown. */
+export function otherIdForm(id: string): string {
+  return id.startsWith(DAG_PREFIX) ? id.slice(DAG_PREFIX.length) : DAG_PREFIX + id;
+}
+
+const INT = /^-?\d+$/;
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function int(field: string | undefined, what: string): number {
+  const s = (field ?? '').trim();
+  if (!INT.test(s)) throw new GrammarError(`${what} must be an integer, got '${field ?? ''}'`);
+  return Number(s);
+}
+
+function port(field: string | undefined): number {
+  const p = int(field, 'port');
+  if (p < 1 || p > 65535) throw new GrammarError(`port must be 1..65535, got ${p}`);
+  return p;
+}
+
+const basename = (f: string) => f.split(/[\\/]/).pop() ?? '';
+const argv = (args: string) => args.split(' ').filter(Boolean);
+const requirement = (req: string | undefined) => (req ?? '').trim() || 'GENERAL';
+
+/** `<zip>.zip/<entry path>` → archive name and entry. */
+function archivePointer(pointer: string): { archive: string; file: string } {
+  const at = pointer.indexOf('.zip/');
+  if (at <= 0) throw new GrammarError(`archive pointer '${pointer}' must look like <project>.zip/<entry path>`);
+  const archive = pointer.slice(0, at + 4);
+  const file = pointer.slice(at + 5);
+  if (!isSafeName(archive)) throw new GrammarError(`invalid archive name '${archive}'`);
+  if (!isSafeRelativePath(file)) throw new GrammarError(`invalid entry path '${file}' (absolute paths and '..' are not allowed)`);
+  return { archive, file };
+}
+
+function b64(field: string): string {
+  if (!B64.test(field) || field.length % 4 !== 0) throw new GrammarError('script is not valid Base64');
+  return field;
+}
+
+/** Checks the built spec against the contract so errors carry the job index rather than surfacing later from the API. */
+function validated(spec: JobSpecInput): JobSpecInput {
+  const r = JobSpec.safeParse(spec);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new GrammarError(where + issue.message);
+  }
+  return spec;
+}
+
+/** Body field counts per kind, REQ included (it may be left off: it defaults to GENERAL). */
+const KINDS: Record<string, { fields: number; build: (b: string[]) => Partial<JobSpecInput> }> = {
+  RUN_PAYLOAD: {
+    fields: 4, // basename | args | b64 | REQ
+    build: ([file, args, script, req]) => ({ type: 'RUN_PAYLOAD', file: basename(file!), args: argv(args!), payloadB64: b64(script!), requirement: requirement(req) }),
+  },
+  DEPLOY_PAYLOAD: {
+    fields: 4, // basename | b64 | port | REQ
+    build: ([file, script, p, req]) => ({ type: 'SERVICE', file: basename(file!), payloadB64: b64(script!), port: port(p), requirement: requirement(req) }),
+  },
+  RUN_ARCHIVE: {
+    fields: 3, // zip/entry | args | REQ
+    build: ([ptr, args, req]) => ({ type: 'RUN_ARCHIVE', ...archivePointer(ptr!), args: argv(args!), requirement: requirement(req) }),
+  },
+  START_ARCHIVE_SERVICE: {
+    fields: 4, // zip/entry | args | port | REQ
+    build: ([ptr, args, p, req]) => ({ type: 'ARCHIVE_SERVICE', ...archivePointer(ptr!), args: argv(args!), port: port(p), requirement: requirement(req) }),
+  },
+};
+
+/**
+ * One SUBMIT_DAG job string → the contract's JobSpecInput, parsed from the outside in
+ * (spec "Job strings inside SUBMIT_DAG"): affinity suffix, `[parents]`, delay, priority,
+ * then id and kind from the front; what is left is the kind's body. Ids and parents get
+ * the `DAG-` prefix.
+ */
+export function parseJobString(input: string): JobSpecInput {
+  let s = input.trim();
+  let affinity = false;
+  const suffix = /\|(AFFINITY|STICKY)$/i.exec(s);
+  if (suffix) {
+    affinity = true;
+    s = s.slice(0, suffix.index);
+  }
+
+  const open = s.lastIndexOf('[');
+  if (open < 1 || s[open - 1] !== '|' || !s.endsWith(']')) throw new GrammarError("missing '|[parents]' at the end (use [] for none)");
+  const parents = s
+    .slice(open + 1, -1)
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map(dagId);
+  const fields = s.slice(0, open - 1).split('|');
+
+  if (fields.length < 4) throw new GrammarError('too few fields (expected ID|KIND|…|PRIORITY|DELAY|[parents])');
+  const delayMs = int(fields.pop(), 'delay');
+  if (delayMs < 0) throw new GrammarError(`delay must not be negative, got ${delayMs}`);
+  const priority = int(fields.pop(), 'priority');
+
+  const id = fields[0]!.trim();
+  if (!id) throw new GrammarError('empty job id');
+  const kindName = fields[1]!.trim().toUpperCase();
+  const kind = KINDS[kindName];
+  if (!kind) throw new GrammarError(`unknown job kind '${fields[1]}' (expected ${Object.keys(KINDS).join(', ')})`);
+  const body = fields.slice(2);
+  if (body.length < kind.fields - 1 || body.length > kind.fields) {
+    throw new GrammarError(`${kindName} expects ${kind.fields} fields between the kind and the priority, got ${body.length}`);
+  }
+  return validated({ id: dagId(id), ...kind.build(body), priority, delayMs, parents, affinity } as JobSpecInput);
+}
+
+/** A whole SUBMIT_DAG payload: job strings joined by `;` (blank pieces ignored). */
+export function parseDagPayload(payload: string): JobSpecInput[] {
+  const pieces = payload.split(';').filter((p) => p.trim() !== '');
+  if (pieces.length === 0) throw new GrammarError('empty DAG (no job strings)');
+  return pieces.map((piece, i) => {
+    try {
+      return parseJobString(piece);
+    } catch (e) {
+      if (e instanceof GrammarError) throw new GrammarError(`job ${i + 1}: ${e.message}`);
+      throw e;
+    }
+  });
+}
+
+/**
+ * Legacy SUBMIT_JOB: `[ID|]BODY[|PRIORITY][|DELAY]`. The spec leaves BODY open; here it
+ * is the name of a script deployed with DEPLOY_SCRIPT (the same thing RUN runs), so a
+ * legacy submit is a RUN with an optional id, priority and delay. Trailing integer
+ * fields are priority then delay; a non-integer field before BODY is the id. The id is
+ * kept as given (only SUBMIT_DAG adds `DAG-`).
+ */
+export function parseLegacySubmit(payload: string): JobSpecInput {
+  const fields = payload.split('|').map((f) => f.trim());
+  const nums: number[] = [];
+  while (fields.length > 1 && nums.length < 2 && INT.test(fields[fields.length - 1]!)) nums.unshift(Number(fields.pop()));
+  if (fields.length > 2 || fields.length === 0) throw new GrammarError('expected [ID|]SCRIPT[|PRIORITY][|DELAY]');
+  const script = fields.pop()!;
+  const id = fields.pop();
+  if (!script) throw new GrammarError('empty script name');
+  if (!isSafeName(script)) throw new GrammarError(`invalid script name '${script}'`);
+  const [priority, delayMs] = nums;
+  if (delayMs !== undefined && delayMs < 0) throw new GrammarError('delay must not be negative');
+  return validated({
+    ...(id ? { id } : {}),
+    type: 'RUN_PAYLOAD',
+    script,
+    file: script,
+    ...(priority !== undefined ? { priority } : {}),
+    ...(delayMs !== undefined ? { delayMs } : {}),
+  });
+}
+
+/** RUN `filename[|requirement]`: a deployed script run as a task. */
+export function parseRun(payload: string): JobSpecInput {
+  const [file = '', req, ...extra] = payload.split('|').map((f) => f.trim());
+  if (extra.length) throw new GrammarError('expected filename[|requirement]');
+  if (!isSafeName(file)) throw new GrammarError(`invalid script name '${file}'`);
+  return validated({ type: 'RUN_PAYLOAD', script: file, file, requirement: requirement(req) });
+}
+
+/** DEPLOY `filename|port|requirement`: a deployed script started as a service. */
+export function parseDeploy(payload: string): JobSpecInput {
+  const [file = '', p, req, ...extra] = payload.split('|').map((f) => f.trim());
+  if (p === undefined || extra.length) throw new GrammarError('expected filename|port|requirement');
+  if (!isSafeName(file)) throw new GrammarError(`invalid script name '${file}'`);
+  return validated({ type: 'SERVICE', script: file, file, port: port(p), requirement: requirement(req) });
+}

@@ -1,0 +1,153 @@
+import net from 'node:net';
+import type http from 'node:http';
+import type { TitanHttpClient } from '../../sdk/ts/client';
+import { encodeFrame, FrameDecoder } from './codec';
+import { handleFrame, type HandlerContext, type Reply } from './handlers/index';
+import { DagNameBook, startManifestServer } from './manifest';
+import { OP } from './opcodes';
+
+export interface BridgeOptions {
+  client: TitanHttpClient;
+  host?: string;
+  port?: number;
+  /** A peer silent this long (mid-frame, or idle between requests) is dropped. Default 30 s. */
+  idleTimeoutMs?: number;
+  log?: (msg: string) => void;
+  /** Port of the SDK's manifest POST (the original used 5000); null (default) = off. */
+  manifestPort?: number | null;
+  /** Longest a reply may take before the bridge answers with an error itself. Default 9 s (the SDK waits 10). */
+  replyTimeoutMs?: number;
+}
+
+export interface Bridge {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Frames a connection may have waiting for replies before we stop reading from it. */
+const MAX_QUEUED = 64;
+
+/**
+ * The TITAN_PROTO server: decodes frames, answers each with its handler in request
+ * order, and keeps every failure (bad frames, stuck peers, handler bugs) to the one
+ * connection it came from.
+ */
+export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
+  const host = opts.host ?? '127.0.0.1';
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
+  const replyTimeoutMs = opts.replyTimeoutMs ?? 9_000;
+  const log = opts.log ?? (() => {});
+  const book = new DagNameBook();
+  const ctx: HandlerContext = { client: opts.client, dagNameFor: (ids) => book.lookup(ids) };
+  const sockets = new Set<net.Socket>();
+
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    serveConnection(socket, ctx, idleTimeoutMs, replyTimeoutMs, log);
+  });
+  server.on('error', (e) => log(`bridge: server error: ${e.message}`));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 9090, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as net.AddressInfo).port;
+
+  let manifest: http.Server | null = null;
+  if (opts.manifestPort != null) {
+    try {
+      manifest = await startManifestServer(book, host, opts.manifestPort);
+    } catch (e) {
+      // Best effort, like the SDK's POST itself: a busy port must not stop the bridge.
+      log(`bridge: manifest listener on ${host}:${opts.manifestPort} not started: ${(e as Error).message}`);
+    }
+  }
+
+  return {
+    host,
+    port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      if (manifest) {
+        const m = manifest;
+        m.closeAllConnections();
+        await new Promise<void>((resolve) => m.close(() => resolve()));
+      }
+      await closed;
+    },
+  };
+}
+
+function serveConnection(
+  socket: net.Socket,
+  ctx: HandlerContext,
+  idleTimeoutMs: number,
+  replyTimeoutMs: number,
+  log: (msg: string) => void,
+): void {
+  const decoder = new FrameDecoder();
+  let queue: Promise<void> = Promise.resolve();
+  let queued = 0;
+  let closing = false;
+
+  socket.setNoDelay(true);
+  socket.setTimeout(idleTimeoutMs);
+  socket.on('timeout', () => {
+    // Waiting on the control plane for a reply is not idleness (the handler deadline bounds it).
+    if (queued === 0) socket.destroy();
+  });
+  socket.on('error', (e) => log(`bridge: connection ${socket.remoteAddress}:${socket.remotePort}: ${e.message}`));
+
+  const send = (r: Reply) => {
+    if (!socket.destroyed && socket.writable) socket.write(encodeFrame(r.error ? OP.ERROR : OP.ACK, r.text));
+  };
+
+  // Replies leave in request order: each frame waits for the one before it.
+  const enqueue = (work: () => Promise<Reply>) => {
+    queued++;
+    queue = queue
+      .then(work)
+      .then(send, (e) => send({ text: `ERROR: internal: ${(e as Error)?.message ?? e}`, error: true }))
+      .finally(() => {
+        queued--;
+        if (!closing && socket.isPaused() && queued < MAX_QUEUED / 2) socket.resume();
+      });
+  };
+
+  const refuse = (message: string) => {
+    closing = true;
+    enqueue(async () => ({ text: `ERROR: ${message}`, error: true }));
+    queue = queue.then(() => {
+      socket.end();
+      // Keep draining what the peer still sends so the close is a FIN, not a reset
+      // that could destroy the error reply before the peer reads it.
+      socket.resume();
+      setTimeout(() => socket.destroy(), 5_000).unref();
+    });
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    if (closing) return;
+    const { frames, error } = decoder.push(chunk);
+    for (const f of frames) enqueue(() => handleFrame(f.opcode, f.payload, ctx, replyTimeoutMs));
+    if (error) return refuse(error.message);
+    if (queued >= MAX_QUEUED) socket.pause();
+  });
+
+  socket.on('end', () => {
+    // The peer finished sending (it may still read): answer what we have, then close.
+    if (closing) return;
+    const truncated = decoder.end();
+    if (truncated) return refuse(truncated.message);
+    closing = true;
+    queue = queue.then(() => {
+      socket.end();
+    });
+  });
+}

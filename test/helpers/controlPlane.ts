@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TitanHttpClient } from '../../sdk/ts/client';
+import { startLocalControlPlane, type LocalControlPlane } from '../../sdk/ts/local/controlPlane';
+
+export interface TestPlane extends LocalControlPlane {
+  stateDir: string;
+  client: TitanHttpClient;
+  agent: TitanHttpClient;
+  /** Stop and start again on the same state dir and port, as a crash-restart would. */
+  restart(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** A real control plane in workerd with its own temp state dir, plus clients for both token kinds. */
+export async function startTestPlane(vars: Record<string, string> = {}): Promise<TestPlane> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'titan-cp-'));
+  let cp = await startLocalControlPlane({ stateDir, port: 0, vars });
+  const port = Number(new URL(cp.url).port);
+  const plane: TestPlane = {
+    ...cp,
+    stateDir,
+    client: new TitanHttpClient({ url: cp.url, token: cp.clientToken }),
+    agent: new TitanHttpClient({ url: cp.url, token: cp.agentToken }),
+    stop: () => cp.stop(),
+    async restart() {
+      await cp.stop();
+      cp = await startLocalControlPlane({ stateDir, port, vars });
+    },
+    async dispose() {
+      await Promise.allSettled([plane.client.close(), plane.agent.close()]);
+      await cp.stop().catch(() => {});
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+  return plane;
+}
+
+export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, stepMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}

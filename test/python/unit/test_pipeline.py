@@ -1,0 +1,172 @@
+import json
+import sys
+import textwrap
+
+import pytest
+
+from titan_sdk import PipelineError, TitanError
+from titan_sdk.pipeline import YAML_MISSING, find_cycle, load_pipeline
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+@pytest.fixture
+def scripts(tmp_path):
+    for name in ("a.py", "b.py", "c.py", "d.py"):
+        write(tmp_path, name, "print('x')\n")
+    return tmp_path
+
+
+DIAMOND = """
+name: diamond
+jobs:
+  - {id: a, file: a.py, delay: 1.5, priority: 3}
+  - {id: b, file: b.py, depends_on: [a], args: [--n, 2]}
+  - {id: c, file: c.py, depends_on: [a], requirement: GPU, affinity: true}
+  - {id: d, file: d.py, depends_on: [b, c]}
+"""
+
+
+def test_yaml_diamond(scripts):
+    pytest.importorskip("yaml")
+    pipe = load_pipeline(write(scripts, "p.yaml", DIAMOND))
+    assert pipe.name == "diamond" and pipe.dag_name().startswith("diamond-")
+    jobs = {j.id: j for j in pipe.jobs}
+    assert list(jobs) == ["a", "b", "c", "d"]
+    assert jobs["a"].delay == 1500 and jobs["a"].priority == 3  # YAML delay is in seconds
+    assert jobs["b"].args == "--n 2"
+    assert jobs["d"].parents == ["b", "c"]
+    assert jobs["c"].to_string().endswith("|GPU|1|0|[a]|AFFINITY")
+    assert pipe.project_dir is None
+
+
+def test_json_without_pyyaml(scripts, monkeypatch):
+    monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml -> ImportError
+    data = {"name": "j", "jobs": [{"id": "a", "file": "a.py"},
+                                  {"id": "b", "file": "b.py", "depends_on": ["a"]}]}
+    path = scripts / "p.json"
+    path.write_text(json.dumps(data))
+    pipe = load_pipeline(path)
+    assert [j.id for j in pipe.jobs] == ["a", "b"]
+
+
+def test_yaml_needs_pyyaml(scripts, monkeypatch):
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    with pytest.raises(TitanError) as err:
+        load_pipeline(write(scripts, "p.yaml", DIAMOND))
+    assert str(err.value) == YAML_MISSING
+
+
+def pipeline_error(tmp_path, jobs, **top):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"name": "x", "jobs": jobs, **top}))
+    with pytest.raises(PipelineError) as err:
+        load_pipeline(path)
+    return str(err.value)
+
+
+def test_cycle_is_named(scripts):
+    msg = pipeline_error(scripts, [
+        {"id": "a", "file": "a.py", "depends_on": ["c"]},
+        {"id": "b", "file": "b.py", "depends_on": ["a"]},
+        {"id": "c", "file": "c.py", "depends_on": ["b"]},
+        {"id": "d", "file": "d.py"},
+    ])
+    assert "dependency cycle" in msg
+    cycle = msg.split("dependency cycle: ")[1].split()[::2]
+    assert set(cycle) == {"a", "b", "c"} and cycle[0] == cycle[-1] and len(cycle) == 4
+
+
+def test_self_dependency_is_a_cycle(scripts):
+    assert "dependency cycle: a -> a" in pipeline_error(
+        scripts, [{"id": "a", "file": "a.py", "depends_on": ["a"]}])
+
+
+def test_unknown_parent(scripts):
+    msg = pipeline_error(scripts, [{"id": "a", "file": "a.py", "depends_on": ["ghost"]}])
+    assert "job 'a' depends on unknown job 'ghost'" in msg
+
+
+def test_duplicate_id(scripts):
+    msg = pipeline_error(scripts, [{"id": "a", "file": "a.py"}, {"id": "a", "file": "b.py"}])
+    assert "duplicate job id 'a'" in msg
+
+
+def test_missing_file_resolved_against_pipeline_folder(tmp_path, monkeypatch):
+    sub = tmp_path / "pipes"
+    write(sub, "a.py", "")
+    monkeypatch.chdir(tmp_path)  # cwd differs from the pipeline's folder
+    msg = pipeline_error(sub, [{"id": "a", "file": "a.py"}, {"id": "b", "file": "missing.py"}])
+    assert "job 'b': file 'missing.py' not found" in msg
+    assert "job 'a'" not in msg
+
+
+def test_service_without_port(scripts):
+    msg = pipeline_error(scripts, [{"id": "s", "type": "service", "file": "a.py"}])
+    assert "job 's': a service needs a 'port'" in msg
+
+
+def test_all_problems_reported_together(scripts):
+    msg = pipeline_error(scripts, [
+        {"id": "a", "file": "nope.py"},
+        {"id": "s", "type": "service", "file": "a.py"},
+        {"id": "a", "file": "a.py"},
+        {"file": "a.py"},
+        {"id": "t", "type": "batch", "file": "a.py"},
+    ])
+    for part in ("nope.py", "needs a 'port'", "duplicate job id 'a'", "job #4 has no 'id'",
+                 "type must be 'run' or 'service'"):
+        assert part in msg
+
+
+def test_empty_or_malformed(tmp_path):
+    assert "non-empty list" in pipeline_error(tmp_path, [])
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(PipelineError, match="mapping"):
+        load_pipeline(bad)
+    with pytest.raises(PipelineError, match="not found"):
+        load_pipeline(tmp_path / "absent.json")
+
+
+def test_project_folder_makes_archive_jobs(tmp_path):
+    write(tmp_path, "proj/src/main.py", "import helper\n")
+    write(tmp_path, "proj/src/helper.py", "")
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"name": "x", "project": "proj", "jobs": [
+        {"id": "m", "file": "src/main.py", "args": "hi"},
+        {"id": "s", "type": "service", "file": "src/main.py", "port": 7000, "depends_on": ["m"]},
+    ]}))
+    pipe = load_pipeline(path)
+    assert pipe.zip_name == "proj.zip" and pipe.project_dir == (tmp_path / "proj").resolve()
+    assert [j.to_string() for j in pipe.jobs] == [
+        "m|RUN_ARCHIVE|proj.zip/src/main.py|hi|GENERAL|1|0|[]",
+        "s|START_ARCHIVE_SERVICE|proj.zip/src/main.py||7000|GENERAL|1|0|[m]",
+    ]
+
+
+def test_project_true_zips_pipeline_folder(scripts):
+    path = scripts / "p.json"
+    path.write_text(json.dumps({"name": "agent", "project": True,
+                                "jobs": [{"id": "a", "file": "a.py"}]}))
+    pipe = load_pipeline(path)
+    assert pipe.zip_name == "agent.zip" and pipe.project_dir == scripts.resolve()
+    assert pipe.jobs[0].to_string() == "a|RUN_ARCHIVE|agent.zip/a.py||GENERAL|1|0|[]"
+
+
+def test_project_entry_must_exist_and_stay_inside(tmp_path):
+    write(tmp_path, "proj/main.py", "")
+    msg = pipeline_error(tmp_path, [{"id": "a", "file": "other.py"},
+                                    {"id": "b", "file": "../p.json"}], project="proj")
+    assert "file 'other.py' not found in project folder" in msg
+    assert "must be a path inside the project folder" in msg
+
+
+def test_find_cycle():
+    assert find_cycle({"a": [], "b": ["a"], "c": ["a", "b"]}) is None
+    assert find_cycle({"a": ["b"], "b": ["a"]}) in (["a", "b", "a"], ["b", "a", "b"])

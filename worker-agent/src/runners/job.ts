@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobResultStatus, Lease } from '../../../control-plane/src/contract/agents';
+import { isArchive, isService } from '../../../control-plane/src/contract/jobs';
+import type { LogShipper } from '../logShipper';
+import { prepareArchive } from './archive';
+import { commandFor, jobEnv, spawnTree, type Proc } from './process';
+import { prepareScript, type RunContext } from './script';
+import { ServiceSupervisor, type ServiceState } from './service';
+
+/** Why the agent ends a job itself; `lost` and `shutdown` are not reported as results. */
+export type KillReason = 'cancel' | 'stop' | 'lost' | 'shutdown';
+
+export interface Outcome {
+  status: JobResultStatus;
+  exitCode: number | null;
+  error: string | null;
+}
+
+export interface JobHandle {
+  done: Promise<Outcome>;
+  kill(reason: KillReason): void;
+  /** Set once `kill` was called. */
+  killedFor: KillReason | undefined;
+  service(): { state: ServiceState; restarts: number } | null;
+}
+
+const KILLED: Record<KillReason, JobResultStatus> = { cancel: 'CANCELLED', stop: 'STOPPED', lost: 'CANCELLED', shutdown: 'FAILED' };
+
+/** The outcome of a finished process. */
+export function outcomeOf(exit: { code: number | null; signal: string | null }, timedOut: boolean, killedFor?: KillReason): Outcome {
+  if (killedFor) return { status: KILLED[killedFor], exitCode: exit.code, error: `${killedFor === 'stop' ? 'stopped' : killedFor === 'cancel' ? 'cancelled' : killedFor}` };
+  if (timedOut) return { status: 'TIMEOUT', exitCode: exit.code, error: 'timed out' };
+  if (exit.code === 0) return { status: 'COMPLETED', exitCode: 0, error: null };
+  return { status: 'FAILED', exitCode: exit.code, error: exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}` };
+}
+
+export const workspaceOf = (workdir: string, l: Lease) => path.join(workdir, 'jobs', `${l.job.id}-${l.job.run}-${l.job.attempt}`);
+
+/** Prepare the workspace, then run the job once (with its timeout) or supervise it as a service. */
+export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs = 3000): JobHandle {
+  const job = lease.job;
+  let proc: Proc | undefined;
+  let supervisor: ServiceSupervisor | undefined;
+  const handle: JobHandle = {
+    killedFor: undefined,
+    kill(reason) {
+      if (handle.killedFor) return;
+      handle.killedFor = reason;
+      logs.system(`${reason === 'stop' ? 'stopping' : 'killing'} (${reason})`);
+      void proc?.killTree(graceMs);
+      void supervisor?.stop(graceMs);
+    },
+    service: () => (supervisor ? { state: supervisor.state, restarts: supervisor.restarts } : null),
+    done: (async (): Promise<Outcome> => {
+      const ws = workspaceOf(ctx.workdir, lease);
+      try {
+        fs.rmSync(ws, { recursive: true, force: true });
+        fs.mkdirSync(ws, { recursive: true });
+        let prepared: { cwd: string; file: string };
+        try {
+          prepared = isArchive(job.type) ? await prepareArchive(job, ws, ctx) : await prepareScript(job, ws, ctx);
+        } catch (err) {
+          const msg = (err as Error).message;
+          logs.system(`cannot start: ${msg}`);
+          return { status: 'FAILED', exitCode: null, error: msg.slice(0, 4000) };
+        }
+        if (handle.killedFor) return outcomeOf({ code: null, signal: null }, false, handle.killedFor);
+        const { cmd, argv } = commandFor(prepared.file, job.args);
+        const env = jobEnv({ base: process.env, job, url: ctx.url, bridgePort: ctx.bridgePort, pythonPath: isArchive(job.type) ? [prepared.cwd] : [] });
+        const start = () => {
+          const p = spawnTree({ cmd, argv, cwd: prepared.cwd, env, onOutput: (s, c) => logs.write(s, c) });
+          logs.system(`started ${path.basename(cmd)} ${job.file} (pid ${p.pid}, attempt ${job.attempt})`);
+          return p;
+        };
+
+        if (isService(job.type)) {
+          supervisor = new ServiceSupervisor(start, { port: job.port, note: (t) => logs.system(t), onChange: ctx.onServiceChange });
+          if (handle.killedFor) void supervisor.stop(graceMs);
+          await supervisor.done;
+          logs.system('service stopped');
+          return outcomeOf({ code: null, signal: null }, false, handle.killedFor ?? 'stop');
+        }
+
+        proc = start();
+        let timedOut = false;
+        const timer = job.timeoutMs
+          ? setTimeout(() => {
+              timedOut = true;
+              logs.system(`timeout after ${job.timeoutMs} ms: killing the process tree`);
+              void proc!.killTree(graceMs);
+            }, job.timeoutMs)
+          : undefined;
+        const exit = await proc.exited;
+        clearTimeout(timer);
+        logs.endStreams();
+        logs.system(`exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`);
+        return outcomeOf(exit, timedOut, handle.killedFor);
+      } finally {
+        fs.rmSync(ws, { recursive: true, force: true });
+      }
+    })(),
+  };
+  return handle;
+}

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LeasedJob } from '../../../control-plane/src/contract/agents';
+
+/** How to run a job file, from its name alone. */
+export function commandFor(file: string, args: string[]): { cmd: string; argv: string[] } {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.py') return { cmd: 'python3', argv: ['-u', file, ...args] }; // -u: unbuffered, so logs stream live
+  if (ext === '.sh') return { cmd: 'bash', argv: [file, ...args] };
+  if (ext === '.js' || ext === '.mjs' || ext === '.cjs') return { cmd: process.execPath, argv: [file, ...args] };
+  return { cmd: path.resolve(file), argv: args };
+}
+
+/** The repo's Python SDK, so job scripts can `from titan_sdk import TitanClient` on any machine. */
+export const SDK_PYTHON = fileURLToPath(new URL('../../../sdk/python', import.meta.url));
+
+/** The environment of a job: inherited, plus where it is and how to reach the cluster. */
+export function jobEnv(input: {
+  base: NodeJS.ProcessEnv;
+  job: LeasedJob;
+  url: string;
+  bridgePort?: number;
+  pythonPath?: string[];
+}): NodeJS.ProcessEnv {
+  const { job } = input;
+  const env: NodeJS.ProcessEnv = { ...input.base };
+  env.TITAN_JOB_ID = job.id;
+  env.TITAN_RUN = String(job.run);
+  env.TITAN_ATTEMPT = String(job.attempt);
+  env.TITAN_URL = input.url;
+  if (job.dag) env.TITAN_DAG = job.dag;
+  if (input.bridgePort) {
+    env.TITAN_HOST = '127.0.0.1';
+    env.TITAN_PORT = String(input.bridgePort);
+  }
+  if (job.port) env.PORT = env.TITAN_SERVICE_PORT = String(job.port);
+  Object.assign(env, job.env);
+  const py = [...(input.pythonPath ?? []), SDK_PYTHON, env.PYTHONPATH].filter(Boolean);
+  env.PYTHONPATH = py.join(path.delimiter);
+  env.PYTHONUNBUFFERED = '1';
+  // The agent's own tokens are not the job's business.
+  delete env.TITAN_AGENT_TOKEN;
+  return env;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface Proc {
+  pid: number;
+  /** Resolves when the process has exited and its output pipes are drained. */
+  exited: Promise<Exit>;
+  /** SIGTERM to the whole process group, SIGKILL after the grace. */
+  killTree(graceMs?: number): Promise<void>;
+}
+
+function killGroup(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, sig);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone
+  }
+}
+
+/**
+ * Spawn in its own process group (detached) so a timeout or cancel can take down every
+ * child the job started, not just the leader. Leftover children are killed when the
+ * leader exits: a finished job leaves nothing behind.
+ */
+export function spawnTree(opts: {
+  cmd: string;
+  argv: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  onOutput: (stream: 'stdout' | 'stderr', chunk: string) => void;
+}): Proc {
+  const child = spawn(opts.cmd, opts.argv, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.setEncoding('utf8').on('data', (c: string) => opts.onOutput('stdout', c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => opts.onOutput('stderr', c));
+  const exited = new Promise<Exit>((resolve) => {
+    let exit: Exit | undefined;
+    child.on('error', (err) => {
+      opts.onOutput('stderr', `cannot start ${opts.cmd}: ${err.message}\n`);
+      resolve({ code: 127, signal: null });
+    });
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      if (child.pid) killGroup(child.pid, 'SIGKILL');
+      // A grandchild that escaped the group could hold the pipes open: don't wait forever.
+      setTimeout(() => resolve(exit!), 2000).unref();
+    });
+    child.on('close', () => exit && resolve(exit));
+  });
+  let killing: Promise<void> | undefined;
+  return {
+    pid: child.pid ?? -1,
+    exited,
+    killTree(graceMs = 3000) {
+      const pid = child.pid;
+      if (!pid) return Promise.resolve();
+      killing ??= (async () => {
+        if (!killGroup(pid, 'SIGTERM')) return;
+        const t = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(t);
+      })();
+      return killing;
+    },
+  };
+}

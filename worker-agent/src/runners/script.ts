@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LeasedJob } from '../../../control-plane/src/contract/agents';
+import type { TitanHttpClient } from '../../../sdk/ts/client';
+
+export interface RunContext {
+  client: TitanHttpClient;
+  workdir: string;
+  url: string;
+  bridgePort?: number;
+  log?: (line: string) => void;
+  /** A service changed state: worth telling the control plane now, not at the next heartbeat. */
+  onServiceChange?: () => void;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Keep bytes under their content hash; written atomically so a crash never leaves half a file. */
+function cachePut(workdir: string, bytes: Uint8Array): string {
+  const dir = path.join(workdir, 'cache');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, sha256(bytes));
+  if (!fs.existsSync(file)) {
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, bytes);
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  }
+  return file;
+}
+
+/** The job's script bytes: a content-addressed blob (cached) or a deployed script by name. */
+export async function fetchScript(job: LeasedJob, ctx: RunContext): Promise<Uint8Array> {
+  if (job.payloadHash) {
+    const cached = path.join(ctx.workdir, 'cache', job.payloadHash);
+    if (fs.existsSync(cached)) return fs.readFileSync(cached);
+    const bytes = await ctx.client.getBlob(job.payloadHash);
+    if (!bytes) throw new Error(`payload ${job.payloadHash} not found on the control plane`);
+    if (sha256(bytes) !== job.payloadHash) throw new Error(`payload ${job.payloadHash} arrived corrupted (hash mismatch)`);
+    cachePut(ctx.workdir, bytes);
+    return bytes;
+  }
+  if (job.script) {
+    // Names can be redeployed, so always ask; the cache still dedupes the bytes on disk.
+    const bytes = await ctx.client.getScript(job.script);
+    if (!bytes) throw new Error(`script ${JSON.stringify(job.script)} not found`);
+    return fs.readFileSync(cachePut(ctx.workdir, bytes));
+  }
+  throw new Error('job has neither payloadHash nor script');
+}
+
+/** Write the script as `job.file` into the fresh workspace. */
+export async function prepareScript(job: LeasedJob, ws: string, ctx: RunContext): Promise<{ cwd: string; file: string }> {
+  const bytes = await fetchScript(job, ctx);
+  const file = path.join(ws, path.basename(job.file));
+  fs.writeFileSync(file, bytes, { mode: 0o755 });
+  return { cwd: ws, file };
+}
