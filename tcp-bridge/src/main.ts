@@ -18,7 +18,7 @@ const USAGE = 'usage: titan bridge --url URL --token TOKEN [--host 127.0.0.1] [-
  * in `cwd` (written by `titan up`). Pure apart from reading that file; throws with a usage hint.
  */
 export function resolveBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): BridgeCliConfig {
-  const flags: Record<string, string> = {};
+  const flags: Record<string, string | undefined> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') throw new Error(USAGE);
@@ -31,9 +31,10 @@ export function resolveBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, cwd:
   const known = new Set(['url', 'token', 'host', 'port', 'manifest-port']);
   for (const k of Object.keys(flags)) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
 
-  let url = flags.url ?? env.TITAN_URL;
-  let token = flags.token ?? env.TITAN_TOKEN;
+  let url: string | undefined = flags.url ?? env.TITAN_URL;
+  let token: string | undefined = flags.token ?? env.TITAN_TOKEN;
   if (!url || !token) {
+    // Only read the cluster file when something is missing: flags and env win.
     const file = path.join(cwd, '.titan', 'cluster.json');
     let cluster: { url?: string; clientToken?: string } = {};
     try {

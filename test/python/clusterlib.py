@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -59,7 +60,15 @@ def wait_port(host: str, port: int, proc: subprocess.Popen, timeout: float, log:
     pytest.fail(f"{host}:{port} not accepting after {timeout:g} s:\n{log_tail(log)}")
 
 
+def cli_command() -> list[str]:
+    """``TITAN_TEST_CLI`` (a command line) overrides ``node bin/titan.mjs``."""
+    override = os.environ.get("TITAN_TEST_CLI")
+    return shlex.split(override) if override else ["node", str(CLI)]
+
+
 def require_cli() -> None:
+    if os.environ.get("TITAN_TEST_CLI"):
+        return
     if not CLI.exists():
         pytest.skip("local cluster CLI not built")
     if shutil.which("node") is None:
@@ -67,13 +76,13 @@ def require_cli() -> None:
 
 
 def spawn(args: list[str], log_path: Path) -> subprocess.Popen:
-    """Run ``node bin/titan.mjs ARGS`` from the repo root in its own process group."""
+    """Run ``titan ARGS`` from the repo root in its own process group."""
     env = dict(os.environ)
     for var in ("TITAN_HOST", "TITAN_PORT", "TITAN_URL", "TITAN_TOKEN", "TITAN_AGENT_TOKEN"):
         env.pop(var, None)  # the test decides where everything points
     with open(log_path, "ab") as log:
         return subprocess.Popen(
-            ["node", str(CLI), *args], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+            [*cli_command(), *args], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, env=env, start_new_session=True,
         )
 
@@ -99,3 +108,25 @@ def log_tail(path: Path, n: int = 40) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
     except OSError:
         return "(no log)"
+
+
+def write_script(folder: Path, name: str, body: str) -> Path:
+    """Write a job script (dedented) and return its path."""
+    import textwrap
+
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(body).lstrip(), encoding="utf-8")
+    return path
+
+
+def wait_status(client, job_id: str, wanted: set[str], timeout: float = 30.0) -> str:
+    """Poll until the job's status is in ``wanted``; fail the test after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    status = ""
+    while time.monotonic() < deadline:
+        status = client.get_job_status(job_id)
+        if status in wanted:
+            return status
+        time.sleep(0.2)
+    pytest.fail(f"{job_id} still {status!r} after {timeout:g} s (wanted {sorted(wanted)})")

@@ -50,7 +50,7 @@ export class Outbox {
   private failures = 0;
   private waker = new Waker();
   private idle: Array<{ key?: string; resolve: () => void }> = [];
-  private running = false;
+  private paused = false;
   private readonly memoryLimit: number;
   private readonly concurrency: number;
 
@@ -112,36 +112,34 @@ export class Outbox {
     this.pump();
   }
 
+  /** Send the oldest waiting batch of every run not already in flight, up to the concurrency. */
   private pump(): void {
-    if (this.running) return;
-    this.running = true;
-    void this.loop().finally(() => {
-      this.running = false;
-      if (this.queue.length) this.pump(); // a push raced the loop's exit
-    });
-  }
-
-  private async loop(): Promise<void> {
-    while (this.queue.length) {
-      const picks: Entry[] = [];
-      const keys = new Set<string>();
-      for (const e of this.queue) {
-        if (picks.length >= this.concurrency) break;
-        if (keys.has(e.key) || this.inflight.has(e.key)) continue;
-        keys.add(e.key);
-        picks.push(e);
-      }
-      const results = await Promise.all(picks.map((e) => this.sendOne(e)));
-      if (results.includes('retry')) {
-        await this.waker.sleep((this.opts.backoff ?? ((n) => backoffDelay(n, { capMs: 5000 })))(this.failures++));
-      } else {
+    if (this.paused) return;
+    for (const e of this.queue) {
+      if (this.inflight.size >= this.concurrency) break;
+      if (this.inflight.has(e.key)) continue; // its run is busy: order within a run is kept
+      this.inflight.add(e.key);
+      void this.sendOne(e).then((res) => {
+        this.inflight.delete(e.key);
+        if (res === 'retry') return this.retryLater();
         this.failures = 0;
-      }
+        this.pump();
+      });
     }
   }
 
+  /** The link is down: pause everything for one backoff period (or until `kick`). */
+  private retryLater(): void {
+    if (this.paused) return;
+    this.paused = true;
+    const delay = (this.opts.backoff ?? ((n) => backoffDelay(n, { capMs: 5000 })))(this.failures++);
+    void this.waker.sleep(delay).then(() => {
+      this.paused = false;
+      this.pump();
+    });
+  }
+
   private async sendOne(e: Entry): Promise<'ok' | 'retry'> {
-    this.inflight.add(e.key);
     try {
       const batch = e.batch ?? (JSON.parse(fs.readFileSync(e.file!, 'utf8')) as LogBatch);
       try {
@@ -156,8 +154,6 @@ export class Outbox {
       this.opts.log?.(`outbox entry unreadable, dropped: ${(err as Error).message}`);
       this.remove(e);
       return 'ok';
-    } finally {
-      this.inflight.delete(e.key);
     }
   }
 

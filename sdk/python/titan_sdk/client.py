@@ -34,6 +34,7 @@ from .protocol import Op
 
 FINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 FAILED_STATUSES = frozenset({"FAILED", "CANCELLED"})
+UNKNOWN_GRACE = 5.0  # seconds a waited-for id may read NULL before it is an error
 _ERROR_PREFIXES = ("ERROR", "UPLOAD_FAILED", "DEPLOY_FAILED", "UNKNOWN_OPCODE")
 
 JobRef = str | TitanJob
@@ -203,11 +204,16 @@ class TitanClient:
         ids = [_ref(j) for j in job_ids]
         statuses: dict[str, str] = {}
         pending = list(dict.fromkeys(ids))
-        deadline = None if timeout is None else time.monotonic() + timeout
+        start = time.monotonic()
+        deadline = None if timeout is None else start + timeout
         while True:
             for job in list(pending):
                 status = self._status(job)
                 statuses[job] = status
+                if status == "NULL" and time.monotonic() - start >= UNKNOWN_GRACE:
+                    # A submitted job is known at once; a lasting NULL is a wrong id,
+                    # which must not turn into an endless wait.
+                    raise TitanError(f"unknown job {job} (status NULL)", reply=status)
                 if status in FINAL_STATUSES:
                     pending.remove(job)
                     if raise_on_failure and status in FAILED_STATUSES:

@@ -282,3 +282,9 @@ def test_env_defaults(monkeypatch, fake_bridge):
     client = TitanClient()
     assert (client.host, client.port) == ("127.0.0.1", bridge.port)
     assert client.store_put("k", "v") == "OK"
+
+
+def test_wait_on_unknown_id_fails_instead_of_hanging(client, monkeypatch):
+    monkeypatch.setattr("titan_sdk.client.UNKNOWN_GRACE", 0.1)
+    with pytest.raises(TitanError, match="unknown job typo"):
+        client.wait("typo", poll=0.02)

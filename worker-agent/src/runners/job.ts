@@ -44,6 +44,7 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
   let supervisor: ServiceSupervisor | undefined;
   const handle: JobHandle = {
     killedFor: undefined,
+    done: undefined as unknown as Promise<Outcome>, // set just below: the body reads `handle`
     kill(reason) {
       if (handle.killedFor) return;
       handle.killedFor = reason;
@@ -52,54 +53,54 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
       void supervisor?.stop(graceMs);
     },
     service: () => (supervisor ? { state: supervisor.state, restarts: supervisor.restarts } : null),
-    done: (async (): Promise<Outcome> => {
-      const ws = workspaceOf(ctx.workdir, lease);
-      try {
-        fs.rmSync(ws, { recursive: true, force: true });
-        fs.mkdirSync(ws, { recursive: true });
-        let prepared: { cwd: string; file: string };
-        try {
-          prepared = isArchive(job.type) ? await prepareArchive(job, ws, ctx) : await prepareScript(job, ws, ctx);
-        } catch (err) {
-          const msg = (err as Error).message;
-          logs.system(`cannot start: ${msg}`);
-          return { status: 'FAILED', exitCode: null, error: msg.slice(0, 4000) };
-        }
-        if (handle.killedFor) return outcomeOf({ code: null, signal: null }, false, handle.killedFor);
-        const { cmd, argv } = commandFor(prepared.file, job.args);
-        const env = jobEnv({ base: process.env, job, url: ctx.url, bridgePort: ctx.bridgePort, pythonPath: isArchive(job.type) ? [prepared.cwd] : [] });
-        const start = () => {
-          const p = spawnTree({ cmd, argv, cwd: prepared.cwd, env, onOutput: (s, c) => logs.write(s, c) });
-          logs.system(`started ${path.basename(cmd)} ${job.file} (pid ${p.pid}, attempt ${job.attempt})`);
-          return p;
-        };
-
-        if (isService(job.type)) {
-          supervisor = new ServiceSupervisor(start, { port: job.port, note: (t) => logs.system(t), onChange: ctx.onServiceChange });
-          if (handle.killedFor) void supervisor.stop(graceMs);
-          await supervisor.done;
-          logs.system('service stopped');
-          return outcomeOf({ code: null, signal: null }, false, handle.killedFor ?? 'stop');
-        }
-
-        proc = start();
-        let timedOut = false;
-        const timer = job.timeoutMs
-          ? setTimeout(() => {
-              timedOut = true;
-              logs.system(`timeout after ${job.timeoutMs} ms: killing the process tree`);
-              void proc!.killTree(graceMs);
-            }, job.timeoutMs)
-          : undefined;
-        const exit = await proc.exited;
-        clearTimeout(timer);
-        logs.endStreams();
-        logs.system(`exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`);
-        return outcomeOf(exit, timedOut, handle.killedFor);
-      } finally {
-        fs.rmSync(ws, { recursive: true, force: true });
-      }
-    })(),
   };
+  handle.done = (async (): Promise<Outcome> => {
+    const ws = workspaceOf(ctx.workdir, lease);
+    try {
+      fs.rmSync(ws, { recursive: true, force: true });
+      fs.mkdirSync(ws, { recursive: true });
+      let prepared: { cwd: string; file: string };
+      try {
+        prepared = isArchive(job.type) ? await prepareArchive(job, ws, ctx) : await prepareScript(job, ws, ctx);
+      } catch (err) {
+        const msg = (err as Error).message;
+        logs.system(`cannot start: ${msg}`);
+        return { status: 'FAILED', exitCode: null, error: msg.slice(0, 4000) };
+      }
+      if (handle.killedFor) return outcomeOf({ code: null, signal: null }, false, handle.killedFor);
+      const { cmd, argv } = commandFor(prepared.file, job.args);
+      const env = jobEnv({ base: process.env, job, url: ctx.url, bridgePort: ctx.bridgePort, pythonPath: isArchive(job.type) ? [prepared.cwd] : [] });
+      const start = () => {
+        const p = spawnTree({ cmd, argv, cwd: prepared.cwd, env, onOutput: (s, c) => logs.write(s, c) });
+        logs.system(`started ${path.basename(cmd)} ${job.file} (pid ${p.pid}, attempt ${job.attempt})`);
+        return p;
+      };
+
+      if (isService(job.type)) {
+        supervisor = new ServiceSupervisor(start, { port: job.port, note: (t) => logs.system(t), onChange: ctx.onServiceChange });
+        if (handle.killedFor) void supervisor.stop(graceMs);
+        await supervisor.done;
+        logs.system('service stopped');
+        return outcomeOf({ code: null, signal: null }, false, handle.killedFor ?? 'stop');
+      }
+
+      proc = start();
+      let timedOut = false;
+      const timer = job.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            logs.system(`timeout after ${job.timeoutMs} ms: killing the process tree`);
+            void proc!.killTree(graceMs);
+          }, job.timeoutMs)
+        : undefined;
+      const exit = await proc.exited;
+      clearTimeout(timer);
+      logs.endStreams();
+      logs.system(`exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`);
+      return outcomeOf(exit, timedOut, handle.killedFor);
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  })();
   return handle;
 }

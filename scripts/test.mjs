@@ -1,0 +1,49 @@
+// `npm test`: builds the Worker bundle, runs every vitest suite (unit, workerd integration, bridge,
+// agent, browser e2e) and the Python suite, then prints one `N passed, N failed` line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'test-results');
+mkdirSync(out, { recursive: true });
+const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+
+let passed = 0;
+let failed = 0;
+let broken = false;
+
+if (run(process.execPath, [join(root, 'scripts', 'build.mjs')]).status !== 0) {
+  console.error('build failed');
+  process.exit(1);
+}
+
+const vitestJson = join(out, 'vitest.json');
+const extra = process.argv.slice(2);
+const v = run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`, ...extra]);
+if (existsSync(vitestJson)) {
+  const r = JSON.parse(readFileSync(vitestJson, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  // A file that failed to load has no failed tests but is a failure all the same.
+  if (r.numFailedTestSuites > 0 && r.numFailedTests === 0) failed += r.numFailedTestSuites;
+} else broken = v.status !== 0;
+
+if (!extra.length) {
+  const junit = join(out, 'pytest.xml');
+  const py = run('python3', ['-m', 'pytest', 'test/python', '-q', `--junitxml=${junit}`, '-p', 'no:cacheprovider']);
+  if (existsSync(junit)) {
+    const xml = readFileSync(junit, 'utf8');
+    const attr = (name) => Number(new RegExp(`<testsuite[^>]*\\s${name}="(\\d+)"`).exec(xml)?.[1] ?? 0);
+    const total = attr('tests');
+    const bad = attr('failures') + attr('errors');
+    const skipped = attr('skipped');
+    passed += total - bad - skipped;
+    failed += bad;
+  } else if (py.status !== 0) broken = true;
+}
+
+if (broken) failed += 1;
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TitanApiError, TitanUnreachableError } from '../../sdk/ts/client';
+import { Outbox, type LogBatch } from '../../worker-agent/src/outbox';
+
+const batch = (jobId: string, from: number, n = 1): LogBatch => ({
+  jobId,
+  body: { run: 1, lines: Array.from({ length: n }, (_, i) => ({ seq: from + i, ts: 0, stream: 'stdout' as const, text: `line ${from + i}`.padEnd(100, '.') })) },
+});
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
+
+describe('outbox', () => {
+  it('keeps each run in order through a network cut, spilling past the memory limit', async () => {
+    const dir = tmp();
+    let up = false;
+    const got: number[] = [];
+    const ob = new Outbox({
+      dir,
+      memoryLimit: 1000,
+      backoff: () => 5,
+      send: async (b) => {
+        if (!up) throw new TitanUnreachableError('down');
+        got.push(...b.body.lines.map((l) => l.seq));
+      },
+    });
+    for (let i = 0; i < 40; i++) ob.push(batch('a', i));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(ob.pending).toBe(40);
+    expect(ob.spilled).toBeGreaterThan(20);
+    expect(fs.readdirSync(dir).length).toBe(ob.spilled);
+    up = true;
+    ob.kick();
+    await ob.drained();
+    expect(got).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('resends spilled batches left by a previous process, in order', async () => {
+    const dir = tmp();
+    const first = new Outbox({ dir, memoryLimit: 0, send: () => Promise.reject(new TitanUnreachableError('down')), backoff: () => 60_000 });
+    for (let i = 0; i < 5; i++) first.push(batch('a', i));
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.json'))).toHaveLength(5);
+    const got: number[] = [];
+    const second = new Outbox({ dir, send: async (b) => void got.push(b.body.lines[0].seq) });
+    expect(second.pending).toBe(5);
+    second.start();
+    await second.drained();
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('drops a batch the control plane refuses for good, and keeps going', async () => {
+    const got: string[] = [];
+    const ob = new Outbox({
+      dir: tmp(),
+      send: async (b) => {
+        if (b.jobId === 'gone') throw new TitanApiError(404, 'not_found', 'no such job');
+        got.push(b.jobId);
+      },
+    });
+    ob.push(batch('gone', 0));
+    ob.push(batch('b', 0));
+    await ob.drained();
+    expect(got).toEqual(['b']);
+  });
+
+  it('waits per run: one slow run does not hold another', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const ob = new Outbox({ dir: tmp(), send: async (b) => (b.jobId === 'slow' ? gate : undefined) });
+    ob.push(batch('slow', 0));
+    ob.push(batch('fast', 0));
+    await ob.drained('fast', 1);
+    expect(ob.pending).toBe(1);
+    release();
+    await ob.drained();
+  });
+});

@@ -1,0 +1,235 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TitanApiError } from '../../sdk/ts/client';
+import { b64, startTestPlane, waitFor, type TestPlane } from '../helpers/controlPlane';
+
+let cp: TestPlane;
+beforeAll(async () => {
+  cp = await startTestPlane({ LEASE_TTL_MS: '1500', HEARTBEAT_MS: '300', RETRY_BASE_MS: '50', RETRY_CAP_MS: '200' });
+});
+afterAll(async () => cp?.dispose());
+
+let n = 0;
+const uid = (p: string) => `${p}-${++n}-${Math.random().toString(36).slice(2, 7)}`;
+const job = (id: string, extra: Record<string, unknown> = {}) => ({ id, file: 'x.py', payloadB64: b64('print(1)'), ...extra });
+const register = async (caps: string[] = [], slots = 8, name = uid('agent')) => (await cp.agent.registerAgent({ name, capabilities: caps, slots })).agentId;
+const state = async (id: string) => (await cp.client.getJob(id)).job;
+
+describe('scheduler (ClusterDO in workerd)', () => {
+  it('leases by priority, then age; holds delayed jobs until their time', async () => {
+    const tag = uid('ORD').toUpperCase().replace(/-/g, '_');
+    const [lo, hiOld, hiNew, late] = ['lo', 'hi1', 'hi2', 'late'].map((p) => uid(p));
+    await cp.client.submitJob(job(lo, { priority: 1, requirement: tag }));
+    await cp.client.submitJob(job(hiOld, { priority: 5, requirement: tag }));
+    await cp.client.submitJob(job(hiNew, { priority: 5, requirement: tag }));
+    await cp.client.submitJob(job(late, { priority: 100, delayMs: 700, requirement: tag }));
+    const a = await register([tag]);
+    const first = await cp.agent.lease(a, { max: 10, waitMs: 0 });
+    expect(first.leases.map((l) => l.job.id)).toEqual([hiOld, hiNew, lo]);
+    expect((await state(late)).status).toBe('PENDING');
+    const t0 = Date.now();
+    const second = await cp.agent.lease(a, { max: 10, waitMs: 5000 });
+    expect(second.leases.map((l) => l.job.id)).toEqual([late]);
+    expect(Date.now() - t0).toBeGreaterThan(300);
+  });
+
+  it('wakes a waiting long-poll at once when a job is enqueued', async () => {
+    const tag = uid('WAKE').toUpperCase().replace(/-/g, '_');
+    const a = await register([tag]);
+    const poll = cp.agent.lease(a, { max: 1, waitMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    const id = uid('wake');
+    await cp.client.submitJob(job(id, { requirement: tag }));
+    const got = await poll;
+    expect(got.leases[0].job.id).toBe(id);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('never leases a GPU job to a GENERAL-only agent, and it does not block other work', async () => {
+    const gpuJob = uid('gpu');
+    const cpuJob = uid('cpu');
+    await cp.client.submitJob(job(gpuJob, { requirement: 'GPU', priority: 1000 }));
+    await cp.client.submitJob(job(cpuJob));
+    const general = await register([]);
+    const got = await cp.agent.lease(general, { max: 50, waitMs: 0 });
+    expect(got.leases.map((l) => l.job.id)).not.toContain(gpuJob);
+    expect(got.leases.map((l) => l.job.id)).toContain(cpuJob);
+    expect((await state(gpuJob)).status).toBe('PENDING');
+    const gpu = await register(['GPU']);
+    const g = await cp.agent.lease(gpu, { max: 50, waitMs: 0 });
+    expect(g.leases.map((l) => l.job.id)).toContain(gpuJob);
+    for (const l of [...got.leases, ...g.leases]) await cp.agent.complete(l.job.id === gpuJob ? gpu : general, [{ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+  });
+
+  it('runs a DAG in dependency order', async () => {
+    const tag = uid('DAG').toUpperCase().replace(/-/g, '_');
+    const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((p) => uid(p));
+    const r = await cp.client.submitDag({
+      name: 'diamond',
+      jobs: [job(D, { parents: [B, C], requirement: tag }), job(B, { parents: [A], requirement: tag }), job(C, { parents: [A], requirement: tag }), job(A, { requirement: tag })],
+    });
+    expect(r.jobs[0]).toBe(A);
+    const a = await register([tag]);
+    const order: string[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const got = await cp.agent.lease(a, { max: 10, waitMs: 2000 });
+      order.push(got.leases.map((l) => l.job.id).sort());
+      await cp.agent.complete(a, got.leases.map((l) => ({ leaseId: l.leaseId, status: 'COMPLETED' as const, exitCode: 0 })));
+    }
+    expect(order).toEqual([[A], [B, C].sort(), [D]]);
+    const dag = await cp.client.getDag(r.dag);
+    expect(dag.name).toBe('diamond');
+    expect(dag.edges).toHaveLength(4);
+    expect(dag.jobs.every((j) => j.status === 'COMPLETED')).toBe(true);
+  });
+
+  it('re-queues a job whose lease expired, counts the attempt, and refuses the stale lease', async () => {
+    const tag = uid('EXP').toUpperCase().replace(/-/g, '_');
+    const id = uid('exp');
+    await cp.client.submitJob(job(id, { requirement: tag }));
+    const dead = await register([tag]);
+    const l1 = (await cp.agent.lease(dead, { max: 1, waitMs: 0 })).leases[0];
+    expect(l1.job.id).toBe(id);
+    await waitFor(async () => (await state(id)).state === 'QUEUED', 10_000);
+    const j = await state(id);
+    expect(j.attempts).toBe(1);
+    expect(j.history!.some((h) => h.note?.includes('lease expired'))).toBe(true);
+    const other = await register([tag]);
+    const l2 = (await cp.agent.lease(other, { max: 1, waitMs: 2000 })).leases[0];
+    expect(l2.job.id).toBe(id);
+    expect(l2.job.attempt).toBe(2);
+    const stale = await cp.agent.complete(dead, [{ leaseId: l1.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+    expect(stale.acks[0]).toMatchObject({ accepted: false });
+    expect((await state(id)).state).toBe('RUNNING');
+    await cp.agent.complete(other, [{ leaseId: l2.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+  });
+
+  it('keeps a lease alive with heartbeats', async () => {
+    const tag = uid('HB').toUpperCase().replace(/-/g, '_');
+    const id = uid('hb');
+    await cp.client.submitJob(job(id, { requirement: tag }));
+    const a = await register([tag]);
+    const l = (await cp.agent.lease(a, { max: 1, waitMs: 0 })).leases[0];
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 400));
+      const hb = await cp.agent.heartbeat(a, { leases: [l.leaseId] });
+      expect(hb.lost).toEqual([]);
+    }
+    expect((await state(id)).state).toBe('RUNNING');
+    expect((await cp.agent.heartbeat(a, { leases: ['Lnonexistent'] })).lost).toEqual(['Lnonexistent']);
+    await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+  });
+
+  it('records a completion once, however often it is reported', async () => {
+    const tag = uid('IDEM').toUpperCase().replace(/-/g, '_');
+    const id = uid('idem');
+    await cp.client.submitJob(job(id, { requirement: tag }));
+    const a = await register([tag]);
+    const l = (await cp.agent.lease(a, { max: 1, waitMs: 0 })).leases[0];
+    const r1 = await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+    const r2 = await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'FAILED', exitCode: 1 }]);
+    const r3 = await cp.agent.lease(a, { max: 1, waitMs: 0, complete: [{ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0 }] });
+    expect([r1.acks[0].accepted, r2.acks[0].accepted, r3.acks[0].accepted]).toEqual([true, true, true]);
+    const j = await state(id);
+    expect(j.state).toBe('COMPLETED');
+    expect(j.history!.filter((h) => h.state === 'COMPLETED')).toHaveLength(1);
+  });
+
+  it('retries a failing job with backoff and ends it DEAD (FAILED to users)', async () => {
+    const tag = uid('RETRY').toUpperCase().replace(/-/g, '_');
+    const id = uid('retry');
+    await cp.client.submitJob(job(id, { requirement: tag, maxRetries: 2 }));
+    const a = await register([tag]);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const l = (await cp.agent.lease(a, { max: 1, waitMs: 5000 })).leases[0];
+      expect(l?.job.attempt).toBe(attempt);
+      await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'FAILED', exitCode: 2 }]);
+      if (attempt < 3) expect((await state(id)).status).toBe('PENDING');
+    }
+    const j = await state(id);
+    expect(j.state).toBe('DEAD');
+    expect(j.status).toBe('FAILED');
+    expect(j.attempts).toBe(3);
+    expect(j.exitCode).toBe(2);
+  });
+
+  it('cancels the descendants of a job that died, and sends cancel orders to running ones', async () => {
+    const tag = uid('CASC').toUpperCase().replace(/-/g, '_');
+    const [A, B, C, S] = ['A', 'B', 'C', 'S'].map((p) => uid(p));
+    await cp.client.submitDag({ jobs: [job(A, { requirement: tag, maxRetries: 0 }), job(B, { parents: [A], requirement: tag }), job(C, { parents: [B], requirement: tag })] });
+    const a = await register([tag]);
+    const l = (await cp.agent.lease(a, { max: 1, waitMs: 0 })).leases[0];
+    await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'FAILED', exitCode: 1 }]);
+    expect((await state(A)).status).toBe('FAILED');
+    expect((await state(B)).status).toBe('CANCELLED');
+    expect((await state(C)).status).toBe('CANCELLED');
+
+    await cp.client.submitJob(job(S, { requirement: tag }));
+    const ls = (await cp.agent.lease(a, { max: 1, waitMs: 0 })).leases[0];
+    const cancelled = await cp.client.cancelJob(S);
+    expect(cancelled.job.status).toBe('CANCELLED');
+    const hb = await cp.agent.heartbeat(a, { leases: [ls.leaseId] });
+    expect(hb.orders).toEqual([{ leaseId: ls.leaseId, jobId: S, action: 'cancel' }]);
+    await cp.agent.complete(a, [{ leaseId: ls.leaseId, status: 'CANCELLED', exitCode: null }]);
+    expect((await state(S)).state).toBe('CANCELLED');
+    await expect(cp.client.cancelJob(uid('nope'))).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('treats a running service as satisfying its children, and stops it on order', async () => {
+    const tag = uid('SVC').toUpperCase().replace(/-/g, '_');
+    const [S, child] = [uid('svc'), uid('client')];
+    await cp.client.submitDag({ jobs: [job(S, { type: 'SERVICE', port: 8000, requirement: tag }), job(child, { parents: [S], requirement: tag })] });
+    const a = await register([tag]);
+    const l = (await cp.agent.lease(a, { max: 1, waitMs: 0 })).leases[0];
+    expect(l.job).toMatchObject({ type: 'SERVICE', port: 8000 });
+    expect((await cp.agent.lease(a, { max: 5, waitMs: 0 })).leases).toHaveLength(0);
+    await cp.agent.heartbeat(a, { leases: [l.leaseId], services: [{ leaseId: l.leaseId, state: 'running', restarts: 0 }] });
+    const lc = (await cp.agent.lease(a, { max: 5, waitMs: 1000 })).leases;
+    expect(lc.map((x) => x.job.id)).toEqual([child]);
+    await cp.agent.complete(a, [{ leaseId: lc[0].leaseId, status: 'COMPLETED', exitCode: 0 }]);
+    expect((await cp.client.stats()).services.map((s) => s.id)).toContain(S);
+    await cp.client.stopService(S);
+    const hb = await cp.agent.heartbeat(a, { leases: [l.leaseId] });
+    expect(hb.orders[0]).toMatchObject({ action: 'stop', jobId: S });
+    await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'STOPPED', exitCode: null }]);
+    expect((await state(S)).state).toBe('COMPLETED');
+    await expect(cp.client.stopService(child)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('re-queues what a restarted agent held when it registers again under its name', async () => {
+    const tag = uid('RESTART').toUpperCase().replace(/-/g, '_');
+    const id = uid('held');
+    const name = uid('box');
+    await cp.client.submitJob(job(id, { requirement: tag }));
+    const a1 = await register([tag], 2, name);
+    await cp.agent.lease(a1, { max: 1, waitMs: 0 });
+    const again = await cp.agent.registerAgent({ name, capabilities: [tag], slots: 2 });
+    expect(again.requeued).toEqual([id]);
+    expect((await state(id)).state).toBe('QUEUED');
+    await expect(cp.agent.lease(a1, { max: 1, waitMs: 0 })).rejects.toBeInstanceOf(TitanApiError);
+    const l = (await cp.agent.lease(again.agentId, { max: 1, waitMs: 0 })).leases[0];
+    expect(l.job.id).toBe(id);
+  });
+
+  it('starts a new run when an ended id is submitted again, and refuses an active one', async () => {
+    const tag = uid('RERUN').toUpperCase().replace(/-/g, '_');
+    const id = uid('rerun');
+    await cp.client.submitJob(job(id, { requirement: tag }));
+    await expect(cp.client.submitJob(job(id, { requirement: tag }))).rejects.toMatchObject({ status: 409, message: `job ${id} is still active` });
+    const a = await register([tag]);
+    const l = (await cp.agent.lease(a, { max: 1, waitMs: 0 })).leases[0];
+    await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+    const again = await cp.client.submitJob(job(id, { requirement: tag }));
+    expect(again.job).toMatchObject({ run: 2, status: 'PENDING', attempts: 0 });
+  });
+
+  it('lists agents with capabilities, load and last seen', async () => {
+    const name = uid('lister');
+    const id = await register(['gpu', 'HIGH_MEM'], 3, name);
+    const a = (await cp.client.listAgents()).agents.find((x) => x.id === id)!;
+    expect(a).toMatchObject({ name, slots: 3, running: 0, alive: true, ephemeral: false });
+    expect(a.capabilities.sort()).toEqual(['GENERAL', 'GPU', 'HIGH_MEM']);
+    await cp.agent.deregister(id);
+    expect((await cp.client.listAgents()).agents.find((x) => x.id === id)?.alive).toBe(false);
+  });
+});
