@@ -6,6 +6,7 @@ import { apiError, route, type AppEnv } from './api/http';
 import { mountJobs } from './api/jobs';
 import { mountLogs } from './api/logs';
 import { mountStore } from './api/store';
+import { mountDashboard } from './dashboard';
 
 export { ClusterDO } from './cluster/ClusterDO';
 export { StoreDO } from './store/StoreDO';
@@ -21,6 +22,7 @@ mountAgents(app);
 mountStore(app);
 mountLogs(app);
 mountArtifacts(app);
+mountDashboard(app);
 
 app.notFound((c) => apiError(c, 404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
 app.onError((err, c) => apiError(c, 500, 'internal', err instanceof Error ? err.message : String(err)));

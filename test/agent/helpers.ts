@@ -77,10 +77,10 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** A real agent process, as `titan agent` runs it. */
+/** A real agent process, as `titan agent` runs it: one node process (no tsx wrapper), so SIGKILL hits the agent itself. */
 export function spawnAgentProcess(args: string[]): { proc: ChildProcess; output: () => string; ready: Promise<void> } {
   let out = '';
-  const proc = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'worker-agent/src/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker-agent/src/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (c: Buffer) => {
       out += c.toString();

@@ -206,6 +206,9 @@ describe('bad input', () => {
   });
   it('answers unknown ids and routes with 404', async () => {
     expect((await call('GET', '/v1/jobs/does-not-exist')).status).toBe(404);
+    expect((await call('GET', '/v1/jobs/does-not-exist/logs')).status).toBe(404);
+    await cp.client.submitJob({ id: 'quiet-job', file: 'a.py', payloadB64: b64('x') });
+    expect((await cp.client.getLogs('quiet-job')).lines).toEqual([]);
     expect((await call('GET', '/v1/nope')).json.error.code).toBe('not_found');
   });
 });
@@ -221,7 +224,6 @@ describe('openapi', () => {
 
 describe('restart', () => {
   it('loses nothing when the local runtime restarts on its state dir', async () => {
-    const dagIds = ['r-a', 'r-b'];
     await cp.client.submitDag({ jobs: [{ id: 'r-a', file: 'a.py', payloadB64: b64('x') }, { id: 'r-b', file: 'b.py', payloadB64: b64('y'), parents: ['r-a'] }] });
     await cp.client.submitJob({ id: 'r-delayed', file: 'a.py', payloadB64: b64('x'), delayMs: 1500 });
     await cp.client.kvPut('persist', 'héllo');
@@ -237,6 +239,5 @@ describe('restart', () => {
     expect((await cp.client.getLogs('r-a')).lines[0].text).toBe('kept line');
     // The alarm survives the restart: the delayed job becomes ready on time.
     await waitFor(async () => (await cp.client.getJob('r-delayed')).job.state === 'QUEUED', 10_000);
-    void dagIds;
   });
 });

@@ -15,9 +15,15 @@ export function decodeBase64(b64: string): Uint8Array {
   return out;
 }
 
+/** Hashes this isolate has seen stored: resubmitting the same script skips R2 entirely. */
+const knownBlobs = new Set<string>();
+
 /** Store bytes under their hash (idempotent: the same script is stored once). */
 export async function putBlob(bucket: R2Bucket, bytes: Uint8Array): Promise<string> {
   const hash = await sha256Hex(bytes);
+  if (knownBlobs.has(hash)) return hash;
   if (!(await bucket.head(blobKey(hash)))) await bucket.put(blobKey(hash), bytes);
+  if (knownBlobs.size > 10_000) knownBlobs.clear();
+  knownBlobs.add(hash);
   return hash;
 }

@@ -40,10 +40,7 @@ export function mountJobs(app: App): void {
   route(app, 'submitJob', async (c, spec) => {
     const prepared = await prepare(c, [spec]);
     if (prepared instanceof Response) return prepared;
-    const stub = cluster(c.env);
-    const r = await stub.submit(prepared, null, false);
-    if (!r.ok) return relay(c, r);
-    return relay(c, await stub.getJob(prepared[0].id, false).then((j) => (j.ok ? { ok: true as const, value: { job: j.value } } : j)), 201);
+    return relay(c, wrapJob(await cluster(c.env).submitOne(prepared[0])), 201);
   });
 
   route(app, 'submitDag', async (c, req) => {

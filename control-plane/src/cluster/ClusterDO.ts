@@ -84,6 +84,12 @@ export class ClusterDO extends DurableObject<Env> {
     return ok({ dag, jobs: check.order });
   }
 
+  /** One job outside any DAG, answered with its view in the same round trip. */
+  submitOne(job: JobInput): Result<JobView> {
+    const r = this.submit([job], null, false);
+    return r.ok ? ok(toView(this.job(job.id)!)) : r;
+  }
+
   private insertJob(j: JobInput, dag: string | null, now: number): void {
     const spec: StoredSpec = {
       file: j.file,
@@ -219,6 +225,10 @@ export class ClusterDO extends DurableObject<Env> {
     const job = this.job(id);
     if (!job) return fail(404, 'not_found', `no job ${id}`);
     return ok(toView(job, withHistory ? this.historyOf(id, job.run) : undefined));
+  }
+
+  hasJob(id: string): boolean {
+    return this.sql.exec('SELECT 1 FROM jobs WHERE id = ?', id).toArray().length > 0;
   }
 
   listJobs(q: { state?: string; dag?: string; limit?: number }): JobView[] {

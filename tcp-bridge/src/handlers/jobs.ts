@@ -71,20 +71,24 @@ export const getJobStatus: Handler = async (payload, { client }) => {
 
 /** Safety stop for a log that keeps growing while we page through it. */
 const MAX_LOG_PAGES = 1000;
+/** Lines asked per page; we still read until an empty page rather than trust the server's cap. */
+const LOG_PAGE = 10_000;
 
 export const getLogs: Handler = async (payload, { client }) => {
   const id = payload.trim();
   if (!validId(id)) return ok('');
   try {
-    const first = await withEitherId(id, otherIdForm(id), async (i) => ({ id: i, page: await client.getLogs(i) }));
-    if (!first) return ok('');
-    const lines = first.page.lines.map((l) => l.text);
-    let page = first.page;
-    for (let n = 0; n < MAX_LOG_PAGES && page.lines.length > 0; n++) {
-      const after = page.next;
-      page = await client.getLogs(first.id, { after, run: first.page.run });
+    // Resolve the id first: the logs route answers an unknown id with an empty page, not a 404.
+    const found = await withEitherId(id, otherIdForm(id), (i) => client.getJob(i));
+    if (!found) return ok('');
+    const { id: jobId, run } = found.job;
+    const lines: string[] = [];
+    let after: number | undefined;
+    for (let n = 0; n < MAX_LOG_PAGES; n++) {
+      const page = await client.getLogs(jobId, { after, run, limit: LOG_PAGE });
       lines.push(...page.lines.map((l) => l.text));
-      if (page.next <= after) break;
+      if (page.lines.length === 0 || (after !== undefined && page.next <= after)) break;
+      after = page.next;
     }
     // Log text is data: it goes out as ACK even when a line starts with "ERROR".
     return ok(lines.join('\n'));
