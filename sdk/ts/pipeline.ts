@@ -82,7 +82,7 @@ export function pipelineToDag(p: Pipeline, source: { readFile(path: string): Uin
       args: j.args,
       requirement: j.requirement,
       priority: j.priority,
-      delayMs: j.delay,
+      delayMs: Math.round(j.delay * 1000),
       affinity: j.affinity,
       parents: j.depends_on,
       port: j.port,

@@ -87,5 +87,6 @@ export async function runBridgeCli(argv: string[]): Promise<void> {
     process.on('SIGTERM', stop);
   });
   await bridge.close();
-  await client.close();
+  // undici's close waits for requests still in flight (uploads may run long): give it a moment, not forever.
+  await Promise.race([client.close(), new Promise((r) => setTimeout(r, 1_000).unref())]);
 }

@@ -111,6 +111,29 @@ describe.skipIf(!hasLocalControlPlane)('agent against a local control plane', { 
     expect(done.attempts).toBeGreaterThanOrEqual(2);
   });
 
+  it('an agent restarted under the same name and workdir kills its predecessor\'s orphans; the job is re-queued', async () => {
+    const c = await cluster();
+    const workdir = tmpdir('phoenix');
+    const args = ['--url', c.url, '--token', c.agentToken, '--name', 'phoenix', '--slots', '1', '--workdir', workdir];
+    const before = spawnAgentProcess(args);
+    cleanups.push(() => before.proc.kill('SIGKILL'));
+    await before.ready;
+    const { job } = await c.client.submitJob(py('import os, time\nprint("pid", os.getpid(), flush=True)\ntime.sleep(float(os.environ["TITAN_ATTEMPT"]) > 1 and 0.1 or 1000)\n', { maxRetries: 3 }));
+    const orphan = await waitFor('the job to start', async () => Number(/pid (\d+)/.exec(await logText(c.client, job.id))?.[1]) || undefined);
+    cleanups.push(() => process.kill(orphan, 'SIGKILL'));
+    before.proc.kill('SIGKILL');
+    await sleep(200);
+    expect(pidAlive(orphan)).toBe(true); // detached: it outlived the agent
+    const after = spawnAgentProcess(args);
+    cleanups.push(() => after.proc.kill('SIGKILL'));
+    await after.ready;
+    expect(after.output()).toMatch(/killed 1 job process group/);
+    await waitFor('the orphan to be gone', async () => !pidAlive(orphan), 5000);
+    const done = await waitEnded(c.client, job.id);
+    expect(done.state).toBe('COMPLETED');
+    expect(done.attempts).toBe(2);
+  });
+
   it('a job over its timeoutMs is killed with its children and reports TIMEOUT', async () => {
     const c = await cluster();
     await agent(c);

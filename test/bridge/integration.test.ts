@@ -84,12 +84,12 @@ describe.skipIf(!ready)('bridge against a real control plane, agent and Python c
   const scenario = async (name: string, timeoutMs = 110_000) => {
     const r = await python(['127.0.0.1', String(bridge.port), '--scenario', name], timeoutMs);
     expect(r.stderr, r.stderr).toBe('');
-    const out = JSON.parse(r.stdout) as { checks: Check[] };
+    const out = JSON.parse(r.stdout) as { checks: Check[]; info: Record<string, string> };
     const failed = out.checks.filter((c) => !c.ok);
     if (failed.length) console.error(`agent log tail:\n${agentLog.slice(-30).join('\n')}`);
     expect(failed, JSON.stringify(failed, null, 2)).toEqual([]);
     expect(out.checks.length).toBeGreaterThan(0);
-    return out.checks;
+    return out;
   };
 
   it('the one-shot CLI sends one frame and prints the reply', async () => {
@@ -103,7 +103,12 @@ describe.skipIf(!ready)('bridge against a real control plane, agent and Python c
   it('store: unicode and 4,000-char values, SADD 1 then 0, SMEMBERS, NULL', () => scenario('store'), 60_000);
   it('assets: upload/fetch same bytes, traversal refused, deploy + RUN', () => scenario('assets'), 120_000);
   it('DAG A→B,C→D completes in order with DAG- ids; jobs use the embedded bridge', () => scenario('dag'), 120_000);
-  it('a raising job ends FAILED after its retries; its child CANCELLED', () => scenario('failing'), 120_000);
+  it('a raising job ends FAILED after its retries; its child CANCELLED', async () => {
+    const { info } = await scenario('failing');
+    const { job } = await client.getJob(info.failed_job!);
+    expect(job.state).toBe('DEAD');
+    expect(job.attempts).toBe(job.maxRetries + 1);
+  }, 120_000);
   it.skipIf(gpuAgent)('a GPU job stays PENDING with GENERAL agents only, without blocking others', () => scenario('gpu'), 120_000);
   it('a cyclic or malformed DAG is refused and nothing is stored', () => scenario('cycle'), 60_000);
   it('misc: unknown/worker opcodes, STATS, STATS_JSON, services and STOP', () => scenario('misc'), 120_000);

@@ -56,6 +56,7 @@ class Scenario:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.checks: list[dict] = []
+        self.info: dict = {}  # ids etc. for the caller to inspect over HTTP
         self.tag = f"{os.getpid()}x{int(time.time() * 1000) % 100000}"
 
     def ask(self, op: str, payload: str | bytes = "") -> str:
@@ -225,6 +226,7 @@ def scenario_failing(t: Scenario) -> None:
     t.check("SUBMIT_DAG", reply, "DAG_ACCEPTED")
     status, seen = t.wait_status(f"DAG-{p}bad", {"FAILED", "COMPLETED", "CANCELLED"}, 90)
     t.check("raising job ends FAILED", status, "FAILED")
+    t.info["failed_job"] = f"DAG-{p}bad"
     t.check_true("only PENDING/RUNNING before FAILED", all(s in ("PENDING", "RUNNING") for s in seen[:-1]), seen)
     t.check("child of failed job CANCELLED", t.wait_status(f"{p}child", {"CANCELLED", "COMPLETED", "FAILED"}, 10)[0], "CANCELLED")
     logs = t.ask("GET_LOGS", f"{p}bad")
@@ -299,7 +301,7 @@ def main(argv: list[str]) -> int:
             SCENARIOS[argv[3]](t)
         except Exception as e:  # report, don't hide: the test shows this as a failed check
             t.checks.append({"name": "scenario raised", "ok": False, "got": f"{type(e).__name__}: {e}", "want": "no exception"})
-        print(json.dumps({"scenario": argv[3], "checks": t.checks}, ensure_ascii=False))
+        print(json.dumps({"scenario": argv[3], "checks": t.checks, "info": t.info}, ensure_ascii=False))
         return 0
     if len(argv) == 4:
         host, port, op_hex, path = argv

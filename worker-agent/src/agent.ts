@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent as Dispatcher } from 'undici';
@@ -10,6 +11,7 @@ import { LogShipper } from './logShipper';
 import { Outbox } from './outbox';
 import { ResultReporter } from './reporter';
 import { runJob, type JobHandle } from './runners/job';
+import { pidFiles, resolvePython } from './runners/process';
 import type { RunContext } from './runners/script';
 
 export interface AgentOptions {
@@ -133,7 +135,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   // ---- running jobs ----
   let bridge: EmbeddedBridge | null = null;
-  const ctx: RunContext = { client, workdir, url: opts.url, log, onServiceChange: () => heartbeatNow.wake() };
+  fs.mkdirSync(workdir, { recursive: true });
+  const python = resolvePython(workdir);
+  const reaped = pidFiles.reap(path.join(workdir, 'pids'));
+  if (reaped.length) log(`killed ${reaped.length} job process group(s) left by a previous agent on ${workdir}`);
+  const ctx: RunContext = { client, workdir, url: opts.url, python, log, onServiceChange: () => heartbeatNow.wake() };
 
   function start(lease: Lease): void {
     if (running.has(lease.leaseId)) return;

@@ -141,6 +141,7 @@ export function dashboardClient(L: Helpers): void {
     for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) a.classList.toggle('active', a.dataset.section === section);
     const root = document.createElement('div');
     byId('view').replaceChildren(root);
+    byId('view-error').hidden = true;
     if (section === 'dags' && parts[1]) current = dagView(root, parts[1]);
     else if (section === 'dags') current = dagListView(root);
     else if (section === 'jobs' && parts[1]) current = jobView(root, parts[1]);
@@ -153,21 +154,35 @@ export function dashboardClient(L: Helpers): void {
   }
 
   let busy = false;
+  let again = false; // a tick asked for while one runs (a route change, a click) runs right after it
   async function tick(): Promise<void> {
-    if (!authed || !current || busy) return;
+    if (!authed || !current) return;
+    if (busy) {
+      again = true;
+      return;
+    }
     busy = true;
     const conn = byId('conn');
+    const problem = byId('view-error');
     try {
       await current.refresh();
       conn.textContent = 'live';
       conn.className = 'conn ok';
+      problem.hidden = true;
     } catch (e) {
       if (!(e instanceof AuthError)) {
-        conn.textContent = `error: ${e instanceof Error ? e.message : String(e)}`;
+        const offline = e instanceof TypeError; // fetch itself failed: the control plane is unreachable
+        conn.textContent = offline ? 'offline' : 'error';
         conn.className = 'conn bad';
+        problem.textContent = offline ? 'The control plane is not reachable; retrying every second.' : e instanceof Error ? e.message : String(e);
+        problem.hidden = false;
       }
     } finally {
       busy = false;
+      if (again) {
+        again = false;
+        void tick();
+      }
     }
   }
 
@@ -581,11 +596,10 @@ export function dashboardClient(L: Helpers): void {
         const { jobs } = await get<{ jobs: JobView[] }>('/v1/jobs?state=WAITING_APPROVAL&limit=200');
         const waiting = jobs.filter((j) => j.status === 'WAITING_APPROVAL' || j.state === ('WAITING_APPROVAL' as string));
         const { keys } = await get<{ keys: { key: string; kind: string }[] }>(`/v1/store/keys?limit=200&prefix=${encodeURIComponent(HITL_PREFIX)}`);
-        const gates: { key: string; value: string }[] = [];
-        for (const k of keys.filter((k) => k.kind === 'string')) {
-          const { value } = await get<{ value: string | null }>(`/v1/store/kv?key=${encodeURIComponent(k.key)}`);
-          if (L.isOpenGate(value)) gates.push({ key: k.key, value: value! });
-        }
+        const values = await Promise.all(
+          keys.filter((k) => k.kind === 'string').map(async (k) => ({ key: k.key, value: (await get<{ value: string | null }>(`/v1/store/kv?key=${encodeURIComponent(k.key)}`)).value })),
+        );
+        const gates = values.filter((g): g is { key: string; value: string } => L.isOpenGate(g.value));
         if (!changed([waiting, gates])) return;
         byId('approval-jobs').innerHTML = waiting.length ? jobTable(waiting, Date.now()) : '<p class="muted">None.</p>';
         byId('approval-gates').innerHTML = gates.length

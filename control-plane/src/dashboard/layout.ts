@@ -35,8 +35,9 @@ export function longestPathLayers(ids: readonly string[], edges: readonly Edge[]
     }
   }
   if (ready.length < ids.length) {
-    const past = Math.max(-1, ...layer.values()) + 1;
-    for (const id of ids) if (!ready.includes(id)) layer.set(id, past);
+    const placed = new Set(ready);
+    const past = Math.max(-1, ...ready.map((id) => layer.get(id)!)) + 1;
+    for (const id of ids) if (!placed.has(id)) layer.set(id, past);
   }
   return layer;
 }

@@ -34,7 +34,7 @@ export const PAGE = `<!doctype html>
     <span id="conn" class="conn"></span>
     <button id="logout-btn" type="button">Sign out</button>
   </header>
-  <main id="view"></main>
+  <main><p id="view-error" role="alert" hidden></p><div id="view"></div></main>
 </div>
 <noscript>The dashboard needs JavaScript.</noscript>
 </body>

@@ -71,6 +71,7 @@ input, select { font: inherit; padding: 5px 8px; border: 1px solid #d1d5db; bord
 #login { max-width: 420px; margin: 12vh auto; background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 24px; }
 #login h1 { margin-top: 0; font-size: 20px; }
 #login input { width: 100%; margin: 8px 0 12px; }
+#view-error { color: #991b1b; background: #fee2e2; padding: 8px 12px; border-radius: 6px; }
 #login-error { color: #b91c1c; background: #fee2e2; padding: 8px 10px; border-radius: 6px; }
 [hidden] { display: none !important; }
 @media (max-width: 640px) { main, header { padding-left: 10px; padding-right: 10px; } th, td { padding: 5px 6px; } }

@@ -115,8 +115,11 @@ export async function runUp(p: Parsed): Promise<void> {
     console.log('stopped.');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Miniflare's exit hook would exit(130) at once; we stop the agents and the bridge first.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(sig);
+    process.on(sig, () => void shutdown(sig));
+  }
 
   if (o.demo) {
     const client = new TitanHttpClient({ url: f.url, token: f.clientToken });

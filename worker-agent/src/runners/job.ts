@@ -68,10 +68,10 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
         return { status: 'FAILED', exitCode: null, error: msg.slice(0, 4000) };
       }
       if (handle.killedFor) return outcomeOf({ code: null, signal: null }, false, handle.killedFor);
-      const { cmd, argv } = commandFor(prepared.file, job.args);
+      const { cmd, argv } = commandFor(prepared.file, job.args, ctx.python);
       const env = jobEnv({ base: process.env, job, url: ctx.url, bridgePort: ctx.bridgePort, pythonPath: isArchive(job.type) ? [prepared.cwd] : [] });
       const start = () => {
-        const p = spawnTree({ cmd, argv, cwd: prepared.cwd, env, onOutput: (s, c) => logs.write(s, c) });
+        const p = spawnTree({ cmd, argv, cwd: prepared.cwd, env, onOutput: (s, c) => logs.write(s, c), pidDir: path.join(ctx.workdir, 'pids') });
         logs.system(`started ${path.basename(cmd)} ${job.file} (pid ${p.pid}, attempt ${job.attempt})`);
         return p;
       };

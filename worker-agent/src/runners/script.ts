@@ -9,6 +9,8 @@ export interface RunContext {
   workdir: string;
   url: string;
   bridgePort?: number;
+  /** Interpreter for `.py` files. */
+  python?: string;
   log?: (line: string) => void;
   /** A service changed state: worth telling the control plane now, not at the next heartbeat. */
   onServiceChange?: () => void;

@@ -1,0 +1,133 @@
+/**
+ * Bridge benchmark (plain tsx script, not a vitest test):
+ *
+ *   npx tsx test/bridge/bench.ts                 # starts a local control plane in workerd
+ *   TITAN_URL=… TITAN_TOKEN=… npx tsx test/bridge/bench.ts   # against a running one
+ *
+ * Measures KV_SET / KV_GET round trips through a bridge (one connection per request, like
+ * the original SDK, and one reused connection), the same calls straight over HTTP for the
+ * bridge's overhead, and SUBMIT_DAG of 100 jobs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TitanHttpClient } from '../../sdk/ts/client';
+import { OP } from '../../tcp-bridge/src/opcodes';
+import { startBridge } from '../../tcp-bridge/src/server';
+import { Conn, request } from './wire';
+
+const N_NEW = 300;
+const N_REUSED = 1000;
+const DAG_RUNS = 10;
+const DAG_SIZE = 100;
+
+function pct(samples: number[], p: number): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 1000) / 1000;
+}
+
+async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number; perSec: number }> {
+  const ms: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    ms.push(performance.now() - t);
+  }
+  return { p50: pct(ms, 50), p99: pct(ms, 99), perSec: Math.round((n / (performance.now() - t0)) * 1000) };
+}
+
+function expectText(want: string | RegExp) {
+  return (r: { text: string }) => {
+    if (typeof want === 'string' ? r.text !== want : !want.test(r.text)) throw new Error(`unexpected reply: ${r.text.slice(0, 200)}`);
+  };
+}
+
+/** A DAG of 100 jobs: a chain plus a second parent (i/2), so cancelling the root ends all of it. */
+function dagPayload(prefix: string): string {
+  const b64 = Buffer.from('print("bench")\n').toString('base64');
+  return Array.from({ length: DAG_SIZE }, (_, i) => {
+    const parents = i === 0 ? [] : [...new Set([`${prefix}-${i - 1}`, `${prefix}-${Math.floor(i / 2)}`])];
+    // BENCH_ONLY: no agent has this capability, so nothing runs on a shared cluster.
+    return `${prefix}-${i}|RUN_PAYLOAD|b.py||${b64}|BENCH_ONLY|1|0|[${parents.join(',')}]`;
+  }).join(' ; ');
+}
+
+export async function benchBridge(cp: { url: string; clientToken: string }): Promise<Record<string, number>> {
+  const client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, timeoutMs: 7_000 });
+  const bridge = await startBridge({ client, port: 0 });
+  const out: Record<string, number> = {};
+  const tag = `bench-${process.pid}-${Date.now()}`;
+  const value = 'v'.repeat(100);
+  try {
+    // warm-up: connections to the control plane, DO instances
+    for (let i = 0; i < 50; i++) await request(bridge.port, OP.KV_SET, `${tag}:warm|x`);
+
+    const setNew = await timed(N_NEW, (i) => request(bridge.port, OP.KV_SET, `${tag}:n${i}|${value}`).then(expectText('OK')));
+    const getNew = await timed(N_NEW, (i) => request(bridge.port, OP.KV_GET, `${tag}:n${i}`).then(expectText(value)));
+    Object.assign(out, {
+      kv_set_new_conn_p50_ms: setNew.p50,
+      kv_set_new_conn_p99_ms: setNew.p99,
+      kv_get_new_conn_p50_ms: getNew.p50,
+      kv_get_new_conn_p99_ms: getNew.p99,
+    });
+
+    const conn = await Conn.open(bridge.port);
+    const setReused = await timed(N_REUSED, (i) => conn.request(OP.KV_SET, `${tag}:r${i}|${value}`).then(expectText('OK')));
+    const getReused = await timed(N_REUSED, (i) => conn.request(OP.KV_GET, `${tag}:r${i}`).then(expectText(value)));
+    conn.close();
+    Object.assign(out, {
+      kv_set_reused_p50_ms: setReused.p50,
+      kv_set_reused_p99_ms: setReused.p99,
+      kv_set_reused_per_s: setReused.perSec,
+      kv_get_reused_p50_ms: getReused.p50,
+      kv_get_reused_p99_ms: getReused.p99,
+      kv_get_reused_per_s: getReused.perSec,
+    });
+
+    // The same calls without the bridge: what TITAN_PROTO translation costs on top.
+    const httpSet = await timed(N_REUSED, (i) => client.kvPut(`${tag}:h${i}`, value));
+    const httpGet = await timed(N_REUSED, (i) => client.kvGet(`${tag}:h${i}`));
+    Object.assign(out, { http_kv_set_p50_ms: httpSet.p50, http_kv_get_p50_ms: httpGet.p50 });
+
+    const payloads = Array.from({ length: DAG_RUNS }, (_, r) => dagPayload(`${tag}-d${r}`));
+    const dag = await timed(DAG_RUNS, (r) => request(bridge.port, OP.SUBMIT_DAG, payloads[r]!).then(expectText('DAG_ACCEPTED')));
+    Object.assign(out, { submit_dag_100_p50_ms: dag.p50, submit_dag_100_max_ms: dag.p99 /* 10 samples: p99 is the max */ });
+    for (let r = 0; r < DAG_RUNS; r++) await request(bridge.port, OP.CANCEL_JOB, `${tag}-d${r}-0`); // cascades to the rest
+  } finally {
+    await bridge.close();
+    await client.close();
+  }
+  return out;
+}
+
+async function main() {
+  let cp: { url: string; clientToken: string };
+  let stop = async () => {};
+  if (process.env.TITAN_URL && process.env.TITAN_TOKEN) {
+    cp = { url: process.env.TITAN_URL, clientToken: process.env.TITAN_TOKEN };
+  } else {
+    const { startLocalControlPlane } = await import('../../sdk/ts/local/controlPlane');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'titan-bridge-bench-'));
+    const local = await startLocalControlPlane({ stateDir: dir, port: 0 });
+    cp = local;
+    stop = async () => {
+      await local.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  try {
+    const figures = await benchBridge(cp);
+    for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(28)} ${v}`);
+  } finally {
+    await stop();
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
