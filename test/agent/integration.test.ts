@@ -149,7 +149,7 @@ describe.skipIf(!hasLocalControlPlane)('agent against a local control plane', { 
   });
 
   it('cancelling a running job kills its process tree', async () => {
-    const c = await cluster();
+    const c = await cluster({ HEARTBEAT_MS: '500' }); // the cancel order rides on the heartbeat
     await agent(c);
     const { job } = await c.client.submitJob(py('import os, time\nprint("pid", os.getpid(), flush=True)\ntime.sleep(1000)\n'));
     const pid = await waitFor('the job to start', async () => Number(/pid (\d+)/.exec(await logText(c.client, job.id))?.[1]) || undefined);

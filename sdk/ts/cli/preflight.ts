@@ -16,6 +16,6 @@ export function checkPython(): void {
   try {
     execFileSync('python3', ['--version'], { stdio: 'ignore' });
   } catch {
-    throw new Error('python3 was not found on PATH: agents run Python jobs with it (install Python 3.9+)');
+    throw new Error('python3 was not found on PATH: agents run Python jobs with it (install Python 3.10+)');
   }
 }
