@@ -99,14 +99,26 @@ function serveConnection(
   socket.setNoDelay(true);
   socket.setTimeout(idleTimeoutMs);
   socket.on('timeout', () => {
-    // Waiting on the control plane for a reply is not idleness (the handler deadline bounds it).
-    if (queued === 0) socket.destroy();
+    // Waiting on the control plane for a reply is not idleness (the handler deadline bounds it);
+    // a peer that stopped reading our replies is.
+    if (queued === 0 || socket.writableNeedDrain) socket.destroy();
   });
   socket.on('error', (e) => log(`bridge: connection ${socket.remoteAddress}:${socket.remotePort}: ${e.message}`));
 
-  const send = (r: Reply) => {
-    if (!socket.destroyed && socket.writable) socket.write(encodeFrame(r.error ? OP.ERROR : OP.ACK, r.text));
-  };
+  // Resolves once the reply is handed to the kernel, so a peer that sends but never reads
+  // stalls its own queue instead of growing our memory.
+  const send = (r: Reply) =>
+    new Promise<void>((resolve) => {
+      if (socket.destroyed || !socket.writable) return resolve();
+      if (socket.write(encodeFrame(r.error ? OP.ERROR : OP.ACK, r.text))) return resolve();
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
 
   // Replies leave in request order: each frame waits for the one before it.
   const enqueue = (work: () => Promise<Reply>) => {

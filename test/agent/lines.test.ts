@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, firstSeq } from '../../worker-agent/src/lines';
+import { firstSeq } from '../../control-plane/src/contract/logs';
+import { LineSplitter } from '../../worker-agent/src/lines';
 import { LogShipper } from '../../worker-agent/src/logShipper';
 import { Outbox, type LogBatch } from '../../worker-agent/src/outbox';
 

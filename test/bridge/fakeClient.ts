@@ -94,7 +94,11 @@ export class FakeClient {
     const j = this.job(id);
     const after = q.after ?? 0;
     const slice = j.logs.slice(after, after + this.logPageSize);
-    const lines = slice.map((text, i) => ({ seq: after + i + 1, ts: 0, stream: 'stdout' as const, text }));
+    // Lines written as '[system] …' stand for the agent's own notes.
+    const lines = slice.map((text, i) => {
+      const system = text.startsWith('[system] ');
+      return { seq: after + i + 1, ts: 0, stream: system ? ('system' as const) : ('stdout' as const), text: system ? text.slice(9) : text };
+    });
     return { jobId: id, run: 1, lines, next: after + slice.length, truncated: false };
   }
 

@@ -119,9 +119,9 @@ describe('jobs', () => {
     expect(await say(OP.GET_JOB_STATUS, '')).toBe('NULL');
   });
 
-  it('GET_LOGS reads every page and joins with newlines', async () => {
+  it('GET_LOGS reads every page, joins with newlines, leaves out the agent\'s notes', async () => {
     await say(OP.SUBMIT_DAG, task('L'));
-    fake.jobs.get('DAG-L')!.logs = ['one', 'two', 'ERROR three', 'four', 'five'];
+    fake.jobs.get('DAG-L')!.logs = ['[system] started x.py', 'one', 'two', 'ERROR three', 'four', 'five', '[system] exited with code 0'];
     expect(await ask(OP.GET_LOGS, 'L')).toEqual({ text: 'one\ntwo\nERROR three\nfour\nfive', error: false });
     expect(await say(OP.GET_LOGS, 'unknown')).toBe('');
   });

@@ -65,6 +65,21 @@ describe('startBridge', () => {
     expect(Date.now() - t0).toBeLessThan(3_000);
   });
 
+  it('drops a peer that pipelines requests but never reads the replies', async () => {
+    expect((await request(bridge.port, OP.KV_SET, `bigval|${'x'.repeat(200_000)}`)).text).toBe('OK');
+    const sock = net.connect(bridge.port, '127.0.0.1');
+    sock.pause(); // never read: replies pile up on the bridge's side
+    sock.on('error', () => {});
+    const closed = new Promise<void>((r) => sock.on('close', () => r()));
+    await new Promise((r) => sock.on('connect', r));
+    const frame = encodeFrame(OP.KV_GET, 'bigval');
+    for (let i = 0; i < 2_000 && !sock.destroyed; i++) sock.write(frame);
+    const t0 = Date.now();
+    await closed;
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect((await request(bridge.port, OP.KV_GET, 'k')).text).toBe('v');
+  }, 20_000);
+
   it('a truncated frame at end of stream gets an error frame', async () => {
     const { data } = await exchange(bridge.port, encodeFrame(OP.KV_GET, 'hello').subarray(0, 10), { halfClose: true });
     expect(parseReplies(data).frames).toEqual([{ version: 1, opcode: OP.ERROR, text: expect.stringMatching(/^ERROR: truncated frame/) }]);

@@ -141,6 +141,17 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'dashboard in headless Chromium'
     await plane.client.cancelJob('e2e-long');
   });
 
+  it('lists a running service and stops it with its Stop button', async () => {
+    await plane.client.submitJob({ id: 'e2e-svc', type: 'SERVICE', file: 'svc.py', payloadB64: b64('import time\nprint("svc up", flush=True)\ntime.sleep(120)\n') });
+    await page.goto(`${plane.url}/#/services`);
+    const row = page.locator('#services tr', { hasText: 'e2e-svc' });
+    await eventually(() => row.textContent()).toContain('running');
+    await row.locator('button[data-stop="e2e-svc"]').click();
+    await eventually(() => page.locator('#services-result').textContent()).toMatch(/Stop e2e-svc: requested/);
+    await row.waitFor({ state: 'detached' });
+    await waitFor(async () => ['COMPLETED', 'CANCELLED'].includes((await plane.client.getJob('e2e-svc')).job.state));
+  });
+
   it('browses TitanStore keys, values and set members', async () => {
     await plane.client.kvPut('e2e:<b>name</b>', 'value with <i>markup</i>');
     await plane.client.sadd('e2e:set', 'alpha');

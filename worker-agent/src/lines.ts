@@ -40,12 +40,3 @@ export class LineSplitter {
 }
 
 const stripCr = (s: string) => (s.endsWith('\r') ? s.slice(0, -1) : s);
-
-/**
- * First seq of an attempt. Logs are keyed by run and deduped by seq, and a retried attempt
- * of the same run may land on another agent that cannot know where the last one stopped:
- * giving each attempt its own range keeps a retry's lines from being taken for duplicates.
- */
-export function firstSeq(attempt: number): number {
-  return Math.max(0, attempt) * 1_000_000_000;
-}

@@ -1,6 +1,7 @@
 import type { LogLine, LogStream } from '../../control-plane/src/contract/logs';
 import { LIMITS } from '../../control-plane/src/contract/common';
-import { LineSplitter, firstSeq } from './lines';
+import { firstSeq } from '../../control-plane/src/contract/logs';
+import { LineSplitter } from './lines';
 import type { Outbox } from './outbox';
 
 export interface ShipperOptions {

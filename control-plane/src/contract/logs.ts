@@ -4,8 +4,17 @@ import { LIMITS } from './common';
 export const LogStream = z.enum(['stdout', 'stderr', 'system']);
 export type LogStream = z.infer<typeof LogStream>;
 
+/**
+ * First seq of an attempt. Lines are keyed by (run, seq) and a batch sent twice is stored once;
+ * a retried attempt of the same run may land on another agent that cannot know where the last
+ * one stopped, so each attempt numbers its lines from its own range.
+ */
+export function firstSeq(attempt: number): number {
+  return Math.max(0, attempt) * 1_000_000_000;
+}
+
 export const LogLine = z.object({
-  /** Per-run sequence number set by the agent; a batch sent twice is stored once. */
+  /** Per-run sequence number set by the agent (see firstSeq); a batch sent twice is stored once. */
   seq: z.number().int().nonnegative(),
   ts: z.number(),
   stream: LogStream,

@@ -86,7 +86,9 @@ export const getLogs: Handler = async (payload, { client }) => {
     let after: number | undefined;
     for (let n = 0; n < MAX_LOG_PAGES; n++) {
       const page = await client.getLogs(jobId, { after, run, limit: LOG_PAGE });
-      lines.push(...page.lines.map((l) => l.text));
+      // The agent's own notes ('started …', 'exited with code 0') are not job output; the
+      // original returned only what the job printed, and scripts parse that (e.g. its last line).
+      for (const l of page.lines) if (l.stream !== 'system') lines.push(l.text);
       if (page.lines.length === 0 || (after !== undefined && page.next <= after)) break;
       after = page.next;
     }
