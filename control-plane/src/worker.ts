@@ -17,6 +17,7 @@ const app = new Hono<AppEnv>();
 let openapi: Record<string, unknown> | null = null;
 route(app, 'health', (c) => c.json({ ok: true }));
 route(app, 'openapi', (c) => c.json((openapi ??= buildOpenApi())));
+route(app, 'whoami', (c) => c.json({ role: c.get('role') }));
 mountJobs(app);
 mountAgents(app);
 mountStore(app);

@@ -1,4 +1,4 @@
-import { HEADER_SIZE, MAX_PAYLOAD, OP, PROTO_VERSION } from './opcodes';
+import { HEADER_SIZE, MAX_PAYLOAD, PROTO_VERSION } from './opcodes';
 
 /** One decoded request frame. Flags and the spare byte are ignored, as the spec says. */
 export interface Frame {
@@ -36,11 +36,10 @@ export function encodeFrame(opcode: number, payload: string | Uint8Array = ''): 
   return out;
 }
 
-/** The reply opcode for a reply text: ERROR for failures, ACK otherwise. */
-export function replyOpcode(text: string): number {
-  return isErrorText(text) ? OP.ERROR : OP.ACK;
-}
-
+/**
+ * The spec's rule for which reply texts go out as ERROR (0x51). Handlers state it per reply
+ * (data such as a KV value or log text stays ACK whatever it starts with); tests hold them to it.
+ */
 export function isErrorText(text: string): boolean {
   return /^(ERROR|UNKNOWN|UPLOAD_FAILED|DEPLOY_FAILED)/.test(text);
 }

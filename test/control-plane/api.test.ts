@@ -158,6 +158,8 @@ describe('auth', () => {
     expect((await call('GET', '/v1/stats', { token: null })).status).toBe(401);
     expect((await call('GET', '/v1/stats', { token: 'wrong' })).json.error.code).toBe('unauthorized');
     expect((await call('GET', '/v1/health', { token: null })).status).toBe(200);
+    expect((await call('GET', '/v1/whoami')).json).toEqual({ role: 'client' });
+    expect((await call('GET', '/v1/whoami', { token: cp.agentToken })).json).toEqual({ role: 'agent' });
   });
   it('an agent token cannot submit, a client token cannot lease', async () => {
     const sub = await call('POST', '/v1/jobs', { token: cp.agentToken, body: JSON.stringify({ id: 'by-agent', file: 'a.py', payloadB64: b64('x') }) });

@@ -59,6 +59,9 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'dashboard in headless Chromium'
     await eventually(() => p.locator('#login-error').textContent()).toMatch(/wrong token/i);
     expect(await p.locator('#login-error').isVisible()).toBe(true);
     expect(p.url()).not.toContain('token=');
+    await p.fill('#token-input', plane.agentToken);
+    await p.click('#login-form button[type=submit]');
+    await eventually(() => p.locator('#login-error').textContent()).toMatch(/agent token/i);
     await p.fill('#token-input', plane.clientToken);
     await p.click('#login-form button[type=submit]');
     await p.locator('#app').waitFor({ state: 'visible' });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ErrorBody, Ok } from './common';
+
+export const WhoAmIResponse = z.object({ role: z.enum(['client', 'agent']) });
 import {
   AgentListResponse,
   CompleteRequest,
@@ -35,6 +37,7 @@ export interface RouteDef {
 export const ROUTES = {
   health: { method: 'get', path: '/v1/health', role: 'none', summary: 'Liveness', response: Ok },
   openapi: { method: 'get', path: '/v1/openapi.json', role: 'none', summary: 'This API as OpenAPI 3.1' },
+  whoami: { method: 'get', path: '/v1/whoami', role: 'any', summary: 'Which kind of token this is (client or agent)', response: WhoAmIResponse },
 
   submitJob: { method: 'post', path: '/v1/jobs', role: 'client', summary: 'Submit one job', body: SubmitJobRequest, response: JobResponse },
   listJobs: { method: 'get', path: '/v1/jobs', role: 'any', summary: 'List jobs (query: state, dag, limit)', response: JobListResponse },
@@ -43,7 +46,7 @@ export const ROUTES = {
   retryJob: { method: 'post', path: '/v1/jobs/{id}/retry', role: 'client', summary: 'Start a new run of an ended job', response: JobResponse },
   stopService: { method: 'post', path: '/v1/jobs/{id}/stop', role: 'client', summary: 'Stop a running service', response: JobResponse },
   getLogs: { method: 'get', path: '/v1/jobs/{id}/logs', role: 'any', summary: 'Log history (query: after, run, limit)', response: LogsResponse },
-  followLogs: { method: 'get', path: '/v1/jobs/{id}/logs/stream', role: 'any', summary: 'Live log tail as server-sent events (query: after)', rawResponse: 'text/event-stream' },
+  followLogs: { method: 'get', path: '/v1/jobs/{id}/logs/stream', role: 'any', summary: 'Live log tail as server-sent events (query: after, run)', rawResponse: 'text/event-stream' },
   appendLogs: { method: 'post', path: '/v1/jobs/{id}/logs', role: 'agent', summary: 'Append a batch of log lines', body: AppendLogsRequest, response: AppendLogsResponse },
 
   submitDag: { method: 'post', path: '/v1/dags', role: 'client', summary: 'Submit a DAG atomically', body: SubmitDagRequest, response: SubmitDagResponse },

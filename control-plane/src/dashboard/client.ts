@@ -74,11 +74,11 @@ export function dashboardClient(L: Helpers): void {
 
   // ---------- sign-in ----------
 
-  /** Ask a read route with the token: 401 means wrong token, anything else not OK means down. */
-  async function checkToken(t: string): Promise<'ok' | 'bad' | 'down'> {
+  /** Ask who the token is: 401 means wrong token, an agent token is refused too (it cannot steer). */
+  async function checkToken(t: string): Promise<'ok' | 'bad' | 'agent' | 'down'> {
     try {
-      const res = await fetch('/v1/stats', { headers: { authorization: `Bearer ${t}` } });
-      if (res.ok) return 'ok';
+      const res = await fetch('/v1/whoami', { headers: { authorization: `Bearer ${t}` } });
+      if (res.ok) return ((await res.json()) as { role: string }).role === 'client' ? 'ok' : 'agent';
       return res.status === 401 || res.status === 403 ? 'bad' : 'down';
     } catch {
       return 'down';
@@ -118,6 +118,8 @@ export function dashboardClient(L: Helpers): void {
       showApp();
     } else if (verdict === 'bad') {
       signOut('Wrong token: the control plane refused it (401). Use the client token from .titan/cluster.json.');
+    } else if (verdict === 'agent') {
+      signOut('Wrong token: that is an agent token; the dashboard needs the client token from .titan/cluster.json.');
     } else {
       showLogin('The control plane is not reachable right now. Try again in a moment.');
     }
@@ -162,15 +164,17 @@ export function dashboardClient(L: Helpers): void {
       return;
     }
     busy = true;
+    const view = current;
     const conn = byId('conn');
     const problem = byId('view-error');
     try {
-      await current.refresh();
+      await view.refresh();
+      if (view !== current) return; // the user moved on meanwhile; the next view reports for itself
       conn.textContent = 'live';
       conn.className = 'conn ok';
       problem.hidden = true;
     } catch (e) {
-      if (!(e instanceof AuthError)) {
+      if (!(e instanceof AuthError) && view === current) {
         const offline = e instanceof TypeError; // fetch itself failed: the control plane is unreachable
         conn.textContent = offline ? 'offline' : 'error';
         conn.className = 'conn bad';
@@ -461,7 +465,7 @@ export function dashboardClient(L: Helpers): void {
           ['Priority', esc(job.priority)],
           ['Parents', job.parents.length ? job.parents.map((p) => `<a href="${esc(jobHref(p))}">${esc(p)}</a>`).join(', ') : '–'],
           ['Attempts', `${esc(job.attempts)} of ${esc(job.maxRetries + 1)}`],
-          ['Agent', job.agentId ? `${esc(job.node ?? '')} <small class="muted">${esc(job.agentId)}</small>` : '–'],
+          ['Agent', job.node || job.agentId ? `${esc(job.node ?? '')} <small class="muted">${esc(job.agentId ?? '')}</small>` : '–'],
           ['Exit code', esc(job.exitCode ?? '–')],
           ['Error', job.error ? `<span class="err">${esc(job.error)}</span>` : '–'],
           ['Submitted', esc(time(job.createdAt))],

@@ -15,19 +15,14 @@ function grammarOr(e: unknown): Reply {
 }
 
 export const submitDag: Handler = async (payload, { client, dagNameFor }) => {
-  let jobs;
   try {
-    jobs = parseDagPayload(payload);
-  } catch (e) {
-    return grammarOr(e);
-  }
-  const name = dagNameFor?.(jobs.map((j) => j.id!));
-  try {
+    const jobs = parseDagPayload(payload);
+    const name = dagNameFor?.(jobs.map((j) => j.id!));
     // The control plane validates the whole DAG (cycles, unknown parents, active ids) and stores all or nothing.
     await client.submitDag(name ? { name, jobs } : { jobs });
     return ok('DAG_ACCEPTED');
   } catch (e) {
-    return errorReply(e);
+    return grammarOr(e);
   }
 };
 
