@@ -52,6 +52,8 @@ export interface ClientOptions {
   token: string;
   /** Per-request timeout in ms for ordinary calls (long-polls add their wait). */
   timeoutMs?: number;
+  /** Timeout for uploads and downloads of artifacts, scripts and blobs (default 120 s). */
+  transferTimeoutMs?: number;
   /** Max pooled keep-alive connections to the control plane. */
   connections?: number;
   dispatcher?: Dispatcher;
@@ -64,6 +66,7 @@ export class TitanHttpClient {
   readonly url: string;
   private readonly token: string;
   private readonly timeoutMs: number;
+  private readonly transferTimeoutMs: number;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
 
@@ -71,6 +74,7 @@ export class TitanHttpClient {
     this.url = opts.url.replace(/\/+$/, '');
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.transferTimeoutMs = opts.transferTimeoutMs ?? 120_000;
     this.ownsDispatcher = !opts.dispatcher;
     // Long-polls outlive Node's default timeouts; we keep our own per-call timer instead.
     this.dispatcher =
@@ -106,8 +110,9 @@ export class TitanHttpClient {
     try {
       res = await request(this.url + path, { method: method.toUpperCase() as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal });
     } catch (err) {
-      const e = err as Error & { code?: string };
-      throw new TitanUnreachableError(`control plane unreachable: ${e.code ?? e.name}: ${e.message} (${this.url})`, err);
+      const e = err as Error & { code?: unknown };
+      const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${opts.timeoutMs ?? this.timeoutMs} ms` : `${typeof e.code === 'string' ? e.code : e.name}: ${e.message}`;
+      throw new TitanUnreachableError(`control plane unreachable: ${why} (${this.url})`, err);
     }
     let buf: Uint8Array;
     try {
@@ -257,13 +262,13 @@ export class TitanHttpClient {
   }
 
   private async rawJson<T>(method: string, path: string, bytes: Uint8Array): Promise<T> {
-    const res = await this.raw(method, path, bytes, { contentType: 'application/octet-stream', timeoutMs: Math.max(this.timeoutMs, 120_000) });
+    const res = await this.raw(method, path, bytes, { contentType: 'application/octet-stream', timeoutMs: this.transferTimeoutMs });
     return JSON.parse(new TextDecoder().decode(res.body)) as T;
   }
 
   private async bytesOrNull(path: string): Promise<Uint8Array | null> {
     try {
-      return (await this.raw('get', path, undefined, { timeoutMs: Math.max(this.timeoutMs, 120_000) })).body;
+      return (await this.raw('get', path, undefined, { timeoutMs: this.transferTimeoutMs })).body;
     } catch (e) {
       if (e instanceof TitanApiError && e.status === 404) return null;
       throw e;

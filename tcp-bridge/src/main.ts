@@ -67,7 +67,7 @@ export function resolveBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, cwd:
 export async function runBridgeCli(argv: string[]): Promise<void> {
   const cfg = resolveBridgeConfig(argv, process.env, process.cwd());
   // 7 s per control-plane call keeps every reply inside the SDK's 10 s socket timeout.
-  const client = new TitanHttpClient({ url: cfg.url, token: cfg.token, timeoutMs: 7_000 });
+  const client = new TitanHttpClient({ url: cfg.url, token: cfg.token, timeoutMs: 7_000, transferTimeoutMs: 8_500 });
   const bridge = await startBridge({
     client,
     host: cfg.host,

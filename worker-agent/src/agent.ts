@@ -62,7 +62,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // Our own dispatcher, so stop() can drop a long-poll in flight instead of waiting 25 s for it.
   const dispatcher = new Dispatcher({ connections: 32, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
   const client = new TitanHttpClient({ url: opts.url, token: opts.token, dispatcher });
-  const bridgeClient = new TitanHttpClient({ url: opts.url, token: opts.clientToken ?? opts.token, dispatcher });
+  const bridgeClient = new TitanHttpClient({ url: opts.url, token: opts.clientToken ?? opts.token, dispatcher, timeoutMs: 7_000, transferTimeoutMs: 8_500 });
 
   let agentId = '';
   let heartbeatMs = opts.heartbeatMs ?? 10_000;

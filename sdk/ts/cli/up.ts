@@ -62,7 +62,7 @@ export async function startLocalCluster(o: UpOptions, log: (l: string) => void =
   };
   try {
     cp = await startLocalControlPlane({ stateDir: o.stateDir, host: o.host, port: o.httpPort });
-    client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, timeoutMs: 7_000 });
+    client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, timeoutMs: 7_000, transferTimeoutMs: 8_500 });
     bridge = await startBridge({ client, host: o.host, port: o.bridgePort, log });
     const detected = await detect({ extra: o.capabilities });
     for (let i = 0; i < o.agents; i++) {
