@@ -16,5 +16,6 @@ export interface Env {
   RETRY_BASE_MS?: string;
   RETRY_CAP_MS?: string;
   AGENT_SILENT_MS?: string;
+  JOB_RETENTION_MS?: string;
   LOG_MAX_LINES?: string;
 }

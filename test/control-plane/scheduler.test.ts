@@ -233,3 +233,23 @@ describe('scheduler (ClusterDO in workerd)', () => {
     expect((await cp.client.listAgents()).agents.find((x) => x.id === id)?.alive).toBe(false);
   });
 });
+
+describe('retention', () => {
+  it('forgets ended jobs, their history and emptied DAGs after JOB_RETENTION_MS, keeps active ones', async () => {
+    const short = await startTestPlane({ JOB_RETENTION_MS: '800' });
+    try {
+      await short.client.submitDag({ jobs: [job('old-a'), job('old-b', { parents: ['old-a'] })] });
+      const a = (await short.agent.registerAgent({ name: 'ret', slots: 1, capabilities: [] })).agentId;
+      const l = (await short.agent.lease(a, { max: 1, waitMs: 0 })).leases[0];
+      await short.agent.complete(a, [{ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+      await short.client.cancelJob('old-b');
+      await short.client.submitJob(job('still-queued', { requirement: 'NOBODY' }));
+      await waitFor(async () => (await short.client.findJob('old-a')) === null, 10_000);
+      expect(await short.client.findJob('old-b')).toBeNull();
+      expect((await short.client.listDags()).dags).toHaveLength(0);
+      expect((await short.client.getJob('still-queued')).job.status).toBe('PENDING');
+    } finally {
+      await short.dispose();
+    }
+  });
+});

@@ -555,7 +555,17 @@ export class ClusterDO extends DurableObject<Env> {
     // Ephemeral agents that went silent are forgotten (their leases expire on their own).
     this.sql.exec('DELETE FROM agents WHERE ephemeral = 1 AND last_seen < ? AND id NOT IN (SELECT agent_id FROM jobs WHERE agent_id IS NOT NULL)', now - this.cfg.agentSilentMs * 5);
     this.sql.exec('DELETE FROM lease_results WHERE ts < ?', now - 24 * 3600_000);
+    this.forgetEndedJobs(now - this.cfg.jobRetentionMs);
     this.scheduleAlarm();
+  }
+
+  /** Retention: ended jobs finished before `cutoff` go, with their history, edges and emptied DAGs. */
+  private forgetEndedJobs(cutoff: number): void {
+    const old = "SELECT id FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED') AND finished_at < ?";
+    this.sql.exec(`DELETE FROM history WHERE job_id IN (${old})`, cutoff);
+    this.sql.exec(`DELETE FROM edges WHERE child IN (${old})`, cutoff);
+    this.sql.exec("DELETE FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED') AND finished_at < ?", cutoff);
+    this.sql.exec('DELETE FROM dags WHERE id NOT IN (SELECT dag FROM jobs WHERE dag IS NOT NULL)');
   }
 
   private afterChange(): void {
@@ -568,7 +578,9 @@ export class ClusterDO extends DurableObject<Env> {
       .exec<{ t: number | null }>(
         `SELECT MIN(t) AS t FROM (
            SELECT MIN(lease_expires) AS t FROM jobs WHERE lease_id IS NOT NULL
-           UNION ALL SELECT MIN(ready_at) FROM jobs WHERE state IN ('PENDING', 'FAILED') AND ready_at IS NOT NULL)`,
+           UNION ALL SELECT MIN(ready_at) FROM jobs WHERE state IN ('PENDING', 'FAILED') AND ready_at IS NOT NULL
+           UNION ALL SELECT MIN(finished_at) + ? FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED'))`,
+        this.cfg.jobRetentionMs,
       )
       .one();
     let next = r.t;
@@ -622,6 +634,7 @@ function configFrom(env: Env): SchedulerConfig {
     retryBaseMs: num(env.RETRY_BASE_MS, DEFAULT_CONFIG.retryBaseMs),
     retryCapMs: num(env.RETRY_CAP_MS, DEFAULT_CONFIG.retryCapMs),
     agentSilentMs: num(env.AGENT_SILENT_MS, DEFAULT_CONFIG.agentSilentMs),
+    jobRetentionMs: num(env.JOB_RETENTION_MS, DEFAULT_CONFIG.jobRetentionMs),
   };
 }
 

@@ -8,6 +8,8 @@ export interface SchedulerConfig {
   retryBaseMs: number;
   retryCapMs: number;
   agentSilentMs: number;
+  /** Ended jobs (with their history) are forgotten this long after they finished. */
+  jobRetentionMs: number;
 }
 
 export const DEFAULT_CONFIG: SchedulerConfig = {
@@ -16,6 +18,7 @@ export const DEFAULT_CONFIG: SchedulerConfig = {
   retryBaseMs: 500,
   retryCapMs: 60_000,
   agentSilentMs: 60_000,
+  jobRetentionMs: 7 * 24 * 3600_000,
 };
 
 /** Exponential backoff after the n-th failed attempt (1-based): base, 2·base, 4·base … capped. */

@@ -34,6 +34,8 @@ CREATE INDEX IF NOT EXISTS jobs_agent ON jobs(agent_id);
 CREATE INDEX IF NOT EXISTS jobs_ready ON jobs(ready_at);
 CREATE INDEX IF NOT EXISTS jobs_expiry ON jobs(lease_expires);
 CREATE INDEX IF NOT EXISTS jobs_dag ON jobs(dag);
+CREATE INDEX IF NOT EXISTS jobs_seq ON jobs(seq);
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at);
 CREATE TABLE IF NOT EXISTS edges (parent TEXT NOT NULL, child TEXT NOT NULL, PRIMARY KEY (parent, child));
 CREATE INDEX IF NOT EXISTS edges_child ON edges(child);
 CREATE TABLE IF NOT EXISTS history (job_id TEXT NOT NULL, run INTEGER NOT NULL, ts INTEGER NOT NULL, state TEXT NOT NULL, note TEXT);
