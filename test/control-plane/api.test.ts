@@ -206,6 +206,13 @@ describe('bad input', () => {
     for (const id of ['c1', 'c2', 'c3', 'c-ok', 'u1', 'u2', 'd1']) expect(await cp.client.findJob(id)).toBeNull();
     expect((await cp.client.listDags()).dags).toHaveLength(0);
   });
+  it('validates query parameters too', async () => {
+    expect((await call('GET', '/v1/store/kv')).json.error.message).toMatch(/key/);
+    expect((await call('GET', '/v1/jobs?limit=abc')).status).toBe(400);
+    expect((await call('GET', '/v1/jobs?state=BOGUS')).status).toBe(400);
+    expect((await call('GET', '/v1/jobs/x/logs?after=-1')).status).toBe(400);
+    expect((await call('GET', '/v1/jobs?limit=1')).status).toBe(200);
+  });
   it('answers unknown ids and routes with 404', async () => {
     expect((await call('GET', '/v1/jobs/does-not-exist')).status).toBe(404);
     expect((await call('GET', '/v1/jobs/does-not-exist/logs')).status).toBe(404);
@@ -221,6 +228,7 @@ describe('openapi', () => {
     expect(r.json.openapi).toBe('3.1.0');
     expect(Object.keys(r.json.paths)).toContain('/v1/dags');
     expect(r.json.paths['/v1/jobs'].post.requestBody.content['application/json'].schema.properties.priority).toBeTruthy();
+    expect(r.json.paths['/v1/store/kv'].get.parameters).toContainEqual(expect.objectContaining({ name: 'key', in: 'query', required: true }));
   });
 });
 

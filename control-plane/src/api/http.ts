@@ -40,7 +40,7 @@ export function roleOf(c: Ctx): 'client' | 'agent' | null {
   return null;
 }
 
-type Handler<B> = (c: Ctx, body: B) => Response | Promise<Response>;
+type Handler<B, Q> = (c: Ctx, body: B, query: Q) => Response | Promise<Response>;
 
 /**
  * Mount one route of the contract's table: method and path from ROUTES, then authorisation by
@@ -49,7 +49,10 @@ type Handler<B> = (c: Ctx, body: B) => Response | Promise<Response>;
 export function route<N extends RouteName>(
   app: App,
   name: N,
-  handler: Handler<(typeof ROUTES)[N] extends { body: infer S extends z.ZodType } ? z.output<S> : undefined>,
+  handler: Handler<
+    (typeof ROUTES)[N] extends { body: infer S extends z.ZodType } ? z.output<S> : undefined,
+    (typeof ROUTES)[N] extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined
+  >,
 ): void {
   const def = ROUTES[name] as (typeof ROUTES)[RouteName];
   const path = def.path.replace(/\{(\w+)\}/g, ':$1');
@@ -76,7 +79,13 @@ export function route<N extends RouteName>(
       if (!parsed.success) return apiError(c, 400, 'bad_request', describeIssues(parsed.error));
       body = parsed.data;
     }
-    return handler(c, body as never);
+    let query: unknown = undefined;
+    if ('query' in def && def.query) {
+      const parsed = (def.query as z.ZodType).safeParse(c.req.query());
+      if (!parsed.success) return apiError(c, 400, 'bad_request', describeIssues(parsed.error));
+      query = parsed.data;
+    }
+    return handler(c, body as never, query as never);
   });
 }
 
@@ -85,11 +94,4 @@ export function describeIssues(err: z.ZodError): string {
     .slice(0, 5)
     .map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`)
     .join('; ');
-}
-
-export function intParam(c: Ctx, name: string, fallback: number): number {
-  const v = c.req.query(name);
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  return Number.isInteger(n) ? n : fallback;
 }

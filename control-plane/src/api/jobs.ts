@@ -1,7 +1,7 @@
 import type { JobSpec } from '../contract/jobs';
 import { validateDag } from '../cluster/dag';
 import { randomId, type JobInput } from '../cluster/ClusterDO';
-import { apiError, intParam, relay, route, type App, type Ctx } from './http';
+import { apiError, relay, route, type App, type Ctx } from './http';
 import { artifactKey, decodeBase64, putBlob, scriptKey } from './blobs';
 import { cluster } from './stubs';
 
@@ -49,15 +49,13 @@ export function mountJobs(app: App): void {
     return relay(c, await cluster(c.env).submit(prepared, req.name ?? null, true), 201);
   });
 
-  route(app, 'listJobs', async (c) =>
-    c.json({ jobs: await cluster(c.env).listJobs({ state: c.req.query('state'), dag: c.req.query('dag'), limit: intParam(c, 'limit', 200) }) }),
-  );
+  route(app, 'listJobs', async (c, _, q) => c.json({ jobs: await cluster(c.env).listJobs(q) }));
   route(app, 'getJob', async (c) => relay(c, wrapJob(await cluster(c.env).getJob(c.req.param('id')!, true))));
   route(app, 'cancelJob', async (c) => relay(c, wrapJob(await cluster(c.env).cancel(c.req.param('id')!))));
   route(app, 'retryJob', async (c) => relay(c, wrapJob(await cluster(c.env).retry(c.req.param('id')!))));
   route(app, 'stopService', async (c) => relay(c, wrapJob(await cluster(c.env).stop(c.req.param('id')!))));
 
-  route(app, 'listDags', async (c) => c.json(await cluster(c.env).listDags(intParam(c, 'limit', 50))));
+  route(app, 'listDags', async (c, _, q) => c.json(await cluster(c.env).listDags(q.limit)));
   route(app, 'getDag', async (c) => relay(c, await cluster(c.env).getDag(c.req.param('id')!)));
 }
 

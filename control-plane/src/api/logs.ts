@@ -1,4 +1,4 @@
-import { apiError, intParam, route, type App } from './http';
+import { apiError, route, type App } from './http';
 import { cluster, logsFor } from './stubs';
 
 export function mountLogs(app: App): void {
@@ -6,12 +6,10 @@ export function mountLogs(app: App): void {
     const id = c.req.param('id')!;
     return c.json(await logsFor(c.env, id).append(id, req.run, req.lines));
   });
-  route(app, 'getLogs', async (c) => {
+  route(app, 'getLogs', async (c, _, { after, run, limit }) => {
     const id = c.req.param('id')!;
-    const run = c.req.query('run') ? intParam(c, 'run', 1) : null;
-    const limit = Math.min(Math.max(intParam(c, 'limit', 10_000), 1), 50_000);
     // An unknown id is a 404 (not an empty log), so clients can tell a typo from a quiet job.
-    const [known, r] = await Promise.all([cluster(c.env).hasJob(id), logsFor(c.env, id).read(run, intParam(c, 'after', 0), limit)]);
+    const [known, r] = await Promise.all([cluster(c.env).hasJob(id), logsFor(c.env, id).read(run ?? null, after, limit)]);
     if (!known && r.lines.length === 0) return apiError(c, 404, 'not_found', `no job ${id}`);
     return c.json({ jobId: id, ...r });
   });

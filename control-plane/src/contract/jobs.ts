@@ -138,6 +138,12 @@ export const JobView = z.object({
 export type JobView = z.infer<typeof JobView>;
 
 export const JobResponse = z.object({ job: JobView });
+export const ListJobsQuery = z.object({
+  state: JobState.optional(),
+  dag: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(2000).default(200),
+});
+export const ListDagsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 export const JobListResponse = z.object({ jobs: z.array(JobView) });
 export const SubmitDagResponse = z.object({ dag: z.string(), jobs: z.array(z.string()) });
 

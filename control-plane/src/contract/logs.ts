@@ -27,6 +27,13 @@ export const AppendLogsRequest = z.object({
   lines: z.array(LogLine).min(1).max(LIMITS.maxLogLinesPerBatch),
 });
 export type AppendLogsRequest = z.infer<typeof AppendLogsRequest>;
+export const FollowLogsQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  /** A run of the job; the newest when absent. */
+  run: z.coerce.number().int().min(1).optional(),
+});
+export const LogsQuery = FollowLogsQuery.extend({ limit: z.coerce.number().int().min(1).max(50_000).default(10_000) });
+
 export const AppendLogsResponse = z.object({ stored: z.number().int(), lastSeq: z.number().int() });
 
 export const LogsResponse = z.object({

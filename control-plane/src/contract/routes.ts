@@ -13,9 +13,9 @@ import {
   RegisterAgentRequest,
   RegisterAgentResponse,
 } from './agents';
-import { DagListResponse, DagView, JobListResponse, JobResponse, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest } from './jobs';
-import { AppendLogsRequest, AppendLogsResponse, LogsResponse } from './logs';
-import { KeyListResponse, KvGetResponse, KvPutRequest, SAddRequest, SAddResponse, SMembersResponse } from './store';
+import { DagListResponse, DagView, JobListResponse, JobResponse, ListDagsQuery, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest } from './jobs';
+import { AppendLogsRequest, AppendLogsResponse, FollowLogsQuery, LogsQuery, LogsResponse } from './logs';
+import { KeyListQuery, KeyListResponse, KeyQuery, KvGetResponse, KvPutRequest, SAddRequest, SAddResponse, SMembersResponse } from './store';
 import { ArtifactListResponse, ArtifactPutResponse, BlobPutResponse, StatsResponse } from './stats';
 
 /** Who may call a route: `client` tokens (SDK, bridge, CLI, dashboard), `agent` tokens, either, or anyone. */
@@ -27,6 +27,8 @@ export interface RouteDef {
   role: Role;
   summary: string;
   body?: z.ZodType;
+  /** Query parameters, validated like bodies. */
+  query?: z.ZodObject;
   /** Raw (binary) request body instead of JSON. */
   rawBody?: boolean;
   response?: z.ZodType;
@@ -40,17 +42,17 @@ export const ROUTES = {
   whoami: { method: 'get', path: '/v1/whoami', role: 'any', summary: 'Which kind of token this is (client or agent)', response: WhoAmIResponse },
 
   submitJob: { method: 'post', path: '/v1/jobs', role: 'client', summary: 'Submit one job', body: SubmitJobRequest, response: JobResponse },
-  listJobs: { method: 'get', path: '/v1/jobs', role: 'any', summary: 'List jobs (query: state, dag, limit)', response: JobListResponse },
+  listJobs: { method: 'get', path: '/v1/jobs', role: 'any', summary: 'List jobs, newest first', query: ListJobsQuery, response: JobListResponse },
   getJob: { method: 'get', path: '/v1/jobs/{id}', role: 'any', summary: 'A job with its history', response: JobResponse },
   cancelJob: { method: 'post', path: '/v1/jobs/{id}/cancel', role: 'client', summary: 'Cancel a queued or running job (and its descendants)', response: JobResponse },
   retryJob: { method: 'post', path: '/v1/jobs/{id}/retry', role: 'client', summary: 'Start a new run of an ended job', response: JobResponse },
   stopService: { method: 'post', path: '/v1/jobs/{id}/stop', role: 'client', summary: 'Stop a running service', response: JobResponse },
-  getLogs: { method: 'get', path: '/v1/jobs/{id}/logs', role: 'any', summary: 'Log history (query: after, run, limit)', response: LogsResponse },
-  followLogs: { method: 'get', path: '/v1/jobs/{id}/logs/stream', role: 'any', summary: 'Live log tail as server-sent events (query: after, run)', rawResponse: 'text/event-stream' },
+  getLogs: { method: 'get', path: '/v1/jobs/{id}/logs', role: 'any', summary: 'Log history of a run (the newest by default)', query: LogsQuery, response: LogsResponse },
+  followLogs: { method: 'get', path: '/v1/jobs/{id}/logs/stream', role: 'any', summary: 'Live log tail as server-sent events', query: FollowLogsQuery, rawResponse: 'text/event-stream' },
   appendLogs: { method: 'post', path: '/v1/jobs/{id}/logs', role: 'agent', summary: 'Append a batch of log lines', body: AppendLogsRequest, response: AppendLogsResponse },
 
   submitDag: { method: 'post', path: '/v1/dags', role: 'client', summary: 'Submit a DAG atomically', body: SubmitDagRequest, response: SubmitDagResponse },
-  listDags: { method: 'get', path: '/v1/dags', role: 'any', summary: 'Recent DAG runs', response: DagListResponse },
+  listDags: { method: 'get', path: '/v1/dags', role: 'any', summary: 'Recent DAG runs', query: ListDagsQuery, response: DagListResponse },
   getDag: { method: 'get', path: '/v1/dags/{id}', role: 'any', summary: 'A DAG with its jobs and edges', response: DagView },
 
   registerAgent: { method: 'post', path: '/v1/agents/register', role: 'agent', summary: 'Register an agent', body: RegisterAgentRequest, response: RegisterAgentResponse },
@@ -61,12 +63,12 @@ export const ROUTES = {
   listAgents: { method: 'get', path: '/v1/agents', role: 'any', summary: 'Agents with capabilities, load, last seen', response: AgentListResponse },
   stats: { method: 'get', path: '/v1/stats', role: 'any', summary: 'Cluster summary', response: StatsResponse },
 
-  kvGet: { method: 'get', path: '/v1/store/kv', role: 'any', summary: 'Get a string (query: key)', response: KvGetResponse },
+  kvGet: { method: 'get', path: '/v1/store/kv', role: 'any', summary: 'Get a string (null when absent)', query: KeyQuery, response: KvGetResponse },
   kvPut: { method: 'put', path: '/v1/store/kv', role: 'any', summary: 'Set a string', body: KvPutRequest, response: Ok },
-  kvDelete: { method: 'delete', path: '/v1/store/kv', role: 'any', summary: 'Delete a key (query: key)', response: Ok },
+  kvDelete: { method: 'delete', path: '/v1/store/kv', role: 'any', summary: 'Delete a key', query: KeyQuery, response: Ok },
   sadd: { method: 'post', path: '/v1/store/sets', role: 'any', summary: 'Add a member to a set', body: SAddRequest, response: SAddResponse },
-  smembers: { method: 'get', path: '/v1/store/sets', role: 'any', summary: 'Members of a set (query: key)', response: SMembersResponse },
-  listKeys: { method: 'get', path: '/v1/store/keys', role: 'any', summary: 'Keys (query: prefix, limit)', response: KeyListResponse },
+  smembers: { method: 'get', path: '/v1/store/sets', role: 'any', summary: 'Members of a set', query: KeyQuery, response: SMembersResponse },
+  listKeys: { method: 'get', path: '/v1/store/keys', role: 'any', summary: 'Keys by prefix, strings and sets', query: KeyListQuery, response: KeyListResponse },
 
   putArtifact: { method: 'put', path: '/v1/artifacts/{name}', role: 'any', summary: 'Upload a named artifact (raw body)', rawBody: true, response: ArtifactPutResponse },
   getArtifact: { method: 'get', path: '/v1/artifacts/{name}', role: 'any', summary: 'Download a named artifact', rawResponse: 'application/octet-stream' },

@@ -8,6 +8,9 @@ export const StoreValue = z
   .string()
   .refine((v) => v.length <= LIMITS.maxValueBytes && utf8Bytes(v) <= LIMITS.maxValueBytes, `values are at most ${LIMITS.maxValueBytes} bytes`);
 
+export const KeyQuery = z.object({ key: StoreKey });
+export const KeyListQuery = z.object({ prefix: z.string().max(LIMITS.maxKeyLength).default(''), limit: z.coerce.number().int().min(1).max(1000).default(200) });
+
 export const KvPutRequest = z.object({ key: StoreKey, value: StoreValue });
 export const KvGetResponse = z.object({ key: z.string(), value: z.string().nullable() });
 export const SAddRequest = z.object({ key: StoreKey, member: StoreValue });

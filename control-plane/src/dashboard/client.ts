@@ -596,9 +596,9 @@ export function dashboardClient(L: Helpers): void {
     });
     return {
       async refresh() {
-        // Native gates are not built yet; when they are, their jobs show here by state.
-        const { jobs } = await get<{ jobs: JobView[] }>('/v1/jobs?state=WAITING_APPROVAL&limit=200');
-        const waiting = jobs.filter((j) => j.status === 'WAITING_APPROVAL' || j.state === ('WAITING_APPROVAL' as string));
+        // Native gates show as status WAITING_APPROVAL; the scheduler has no such state to filter on.
+        const { jobs } = await get<{ jobs: JobView[] }>('/v1/jobs?limit=500');
+        const waiting = jobs.filter((j) => j.status === 'WAITING_APPROVAL');
         const { keys } = await get<{ keys: { key: string; kind: string }[] }>(`/v1/store/keys?limit=200&prefix=${encodeURIComponent(HITL_PREFIX)}`);
         const values = await Promise.all(
           keys.filter((k) => k.kind === 'string').map(async (k) => ({ key: k.key, value: (await get<{ value: string | null }>(`/v1/store/kv?key=${encodeURIComponent(k.key)}`)).value })),
