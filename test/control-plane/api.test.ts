@@ -55,6 +55,9 @@ describe('TitanStore', () => {
     const keys = (await cp.client.listKeys('list/')).keys;
     expect(keys).toHaveLength(21);
     expect(keys.find((k) => k.key === 'list/set')).toMatchObject({ kind: 'set', size: 1 });
+    await cp.client.kvPut('100%_sure', 'v');
+    expect((await cp.client.listKeys('100%_')).keys.map((k) => k.key)).toEqual(['100%_sure']);
+    expect((await cp.client.listKeys('0'.repeat(1024))).keys).toEqual([]);
   });
   it('refuses an oversized value with a clear error and stores nothing', async () => {
     const r = await call('PUT', '/v1/store/kv', { body: JSON.stringify({ key: 'big', value: 'x'.repeat(1024 * 1024 + 1) }) });

@@ -38,13 +38,14 @@ export class StoreDO extends DurableObject<Env> {
   }
 
   keys(prefix: string, limit: number): { key: string; kind: 'string' | 'set'; size: number }[] {
-    const like = prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+    // A range over the primary key, not LIKE: any prefix (long, with % or _) is just a bound.
+    const hi = prefix + '\u{10FFFF}';
     const strings = this.sql
-      .exec<{ key: string; size: number }>("SELECT key, LENGTH(CAST(value AS BLOB)) AS size FROM kv WHERE key LIKE ? ESCAPE '\\' ORDER BY key LIMIT ?", like, limit)
+      .exec<{ key: string; size: number }>('SELECT key, LENGTH(CAST(value AS BLOB)) AS size FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?', prefix, hi, limit)
       .toArray()
       .map((r) => ({ key: r.key, kind: 'string' as const, size: r.size }));
     const sets = this.sql
-      .exec<{ key: string; size: number }>("SELECT key, COUNT(*) AS size FROM sets WHERE key LIKE ? ESCAPE '\\' GROUP BY key ORDER BY key LIMIT ?", like, limit)
+      .exec<{ key: string; size: number }>('SELECT key, COUNT(*) AS size FROM sets WHERE key >= ? AND key < ? GROUP BY key ORDER BY key LIMIT ?', prefix, hi, limit)
       .toArray()
       .map((r) => ({ key: r.key, kind: 'set' as const, size: r.size }));
     return [...strings, ...sets];
