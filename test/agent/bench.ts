@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 // End-to-end agent throughput: `npx tsx test/agent/bench.ts`.
 import { fileURLToPath } from 'node:url';
 import { startAgent } from '../../worker-agent/src/agent';
@@ -23,8 +24,21 @@ async function timeDag(c: Cluster, name: string, jobs: JobSpecInput[]): Promise<
   }
 }
 
+/** Median wall time of `python3 -c pass` here: the floor under every job, whatever the orchestrator. */
+function pythonStartupMs(): number {
+  const times: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    const t0 = performance.now();
+    spawnSync('python3', ['-c', 'pass']);
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[4];
+}
+
 export async function benchAgent(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
+  const py = pythonStartupMs();
+  out['python3_startup_ms'] = Math.round(py);
   for (const agents of [1, 2]) {
     const c = await startCluster();
     const running = await Promise.all(
@@ -39,6 +53,8 @@ export async function benchAgent(): Promise<Record<string, number>> {
       const chain = await timeDag(c, 'chain', Array.from({ length: 20 }, (_, i) => job(`c${i}`, i ? [`c${i - 1}`] : [])));
       out[`chain20_${tag}_ms`] = Math.round(chain);
       out[`chain20_${tag}_per_hop_ms`] = Math.round(chain / 20);
+      // What the orchestrator itself adds per step, with Python's own start-up taken out.
+      out[`chain20_${tag}_overhead_per_hop_ms`] = Math.round(chain / 20 - py);
     } finally {
       await Promise.all(running.map((a) => a.stop(1000)));
       await c.stop();
