@@ -177,6 +177,9 @@ export class TitanHttpClient {
   listDags() {
     return this.json<Out<typeof DagListResponse>>('get', this.path('listDags'));
   }
+  nameDag(id: string, name: string, onlyIfUnnamed = false) {
+    return this.json<{ ok: true }>('put', this.path('nameDag', { id }), { name, onlyIfUnnamed });
+  }
   getDag(id: string) {
     return this.json<Out<typeof DagView>>('get', this.path('getDag', { id }));
   }

@@ -36,21 +36,43 @@ export class DagNameBook {
   }
 }
 
-/** The manifest body, leniently: `{dag_name|name, jobs: [{id}|"id"] | job_ids: [...]}`. Null if unusable. */
-export function parseManifest(body: unknown): { name: string; ids: string[] } | null {
-  if (!body || typeof body !== 'object') return null;
+export interface ManifestGroup {
+  name: string;
+  ids: string[];
+}
+
+/** How recent a manifest entry must be to name a DAG: the original SDK re-sends its whole history. */
+export const MANIFEST_FRESH_MS = 10 * 60_000;
+
+/**
+ * The manifest body, leniently, as DAG name → job ids. Two shapes: the original SDK's
+ * `{"DAG-<id>": {"dag": name, "deps": [...], "run_ts": ms}, "__…": …}` (stale entries dropped),
+ * and `{dag_name|name, jobs: [{id}|"id"] | job_ids: [...]}`. Empty when unusable.
+ */
+export function parseManifest(body: unknown, now = Date.now()): ManifestGroup[] {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return [];
   const b = body as Record<string, unknown>;
-  const name = typeof b.dag_name === 'string' ? b.dag_name : typeof b.name === 'string' ? b.name : null;
   const list = Array.isArray(b.jobs) ? b.jobs : Array.isArray(b.job_ids) ? b.job_ids : null;
-  if (!name || name.length > 200 || !list) return null;
-  const ids = list
-    .map((j) => (typeof j === 'string' ? j : j && typeof j === 'object' ? (j as { id?: unknown }).id : undefined))
-    .filter((id): id is string => typeof id === 'string' && id.length > 0);
-  return { name, ids };
+  const single = typeof b.dag_name === 'string' ? b.dag_name : typeof b.name === 'string' ? b.name : null;
+  if (single && list) {
+    const ids = list
+      .map((j) => (typeof j === 'string' ? j : j && typeof j === 'object' ? (j as { id?: unknown }).id : undefined))
+      .filter((id): id is string => typeof id === 'string' && id.length > 0);
+    return single.length <= 200 ? [{ name: single, ids }] : [];
+  }
+  const byName = new Map<string, string[]>();
+  for (const [key, v] of Object.entries(b)) {
+    if (key.startsWith('__') || !v || typeof v !== 'object') continue;
+    const { dag, run_ts } = v as { dag?: unknown; run_ts?: unknown };
+    if (typeof dag !== 'string' || !dag || dag.length > 200) continue;
+    if (typeof run_ts === 'number' && now - run_ts > MANIFEST_FRESH_MS) continue;
+    (byName.get(dag) ?? byName.set(dag, []).get(dag)!).push(key);
+  }
+  return [...byName].map(([name, ids]) => ({ name, ids }));
 }
 
 /** A tiny HTTP server for the manifest POST; anything else is a 404. */
-export async function startManifestServer(book: DagNameBook, host: string, port: number): Promise<http.Server> {
+export async function startManifestServer(onManifest: (groups: ManifestGroup[]) => void, host: string, port: number): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'POST' || req.url?.split('?')[0] !== '/api/manifest/sync') {
       res.writeHead(404).end();
@@ -60,18 +82,19 @@ export async function startManifestServer(book: DagNameBook, host: string, port:
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > 1024 * 1024) req.destroy();
+      // The original SDK sends its whole history, scripts included: allow a generous body.
+      if (size > 32 * 1024 * 1024) req.destroy();
       else chunks.push(c);
     });
     req.on('end', () => {
-      let parsed: ReturnType<typeof parseManifest> = null;
+      let groups: ManifestGroup[] = [];
       try {
-        parsed = parseManifest(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        groups = parseManifest(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch {
         /* not JSON */
       }
-      if (parsed) book.remember(parsed.name, parsed.ids);
-      res.writeHead(parsed ? 200 : 400, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: !!parsed }));
+      if (groups.length) onManifest(groups);
+      res.writeHead(groups.length ? 200 : 400, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: groups.length > 0 }));
     });
     req.on('error', () => res.destroy());
   });

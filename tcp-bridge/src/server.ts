@@ -4,6 +4,7 @@ import type { TitanHttpClient } from '../../sdk/ts/client';
 import { encodeFrame, FrameDecoder } from './codec';
 import { handleFrame, type HandlerContext, type Reply } from './handlers/index';
 import { DagNameBook, startManifestServer } from './manifest';
+import { dagId } from './jobString';
 import { OP } from './opcodes';
 
 export interface BridgeOptions {
@@ -61,7 +62,16 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   let manifest: http.Server | null = null;
   if (opts.manifestPort != null) {
     try {
-      manifest = await startManifestServer(book, host, opts.manifestPort);
+      manifest = await startManifestServer(
+        (groups) => {
+          for (const g of groups) {
+            book.remember(g.name, g.ids);
+            void nameSubmittedDag(opts.client, g.ids, g.name);
+          }
+        },
+        host,
+        opts.manifestPort,
+      );
     } catch (e) {
       // Best effort, like the SDK's POST itself: a busy port must not stop the bridge.
       log(`bridge: manifest listener on ${host}:${opts.manifestPort} not started: ${(e as Error).message}`);
@@ -162,4 +172,17 @@ function serveConnection(
       socket.end();
     });
   });
+}
+
+/**
+ * The SDK POSTs the manifest after SUBMIT_DAG, so the DAG already exists unnamed: name it now.
+ * Best effort, and never over a name the DAG was given explicitly.
+ */
+async function nameSubmittedDag(client: TitanHttpClient, ids: string[], name: string): Promise<void> {
+  try {
+    const job = ids.length ? await client.findJob(dagId(ids[0])) : null;
+    if (job?.dag) await client.nameDag(job.dag, name, true);
+  } catch {
+    /* the manifest is advisory */
+  }
 }

@@ -57,6 +57,7 @@ export function mountJobs(app: App): void {
 
   route(app, 'listDags', async (c, _, q) => c.json(await cluster(c.env).listDags(q.limit)));
   route(app, 'getDag', async (c) => relay(c, await cluster(c.env).getDag(c.req.param('id')!)));
+  route(app, 'nameDag', async (c, req) => relay(c, await cluster(c.env).nameDag(c.req.param('id')!, req.name, req.onlyIfUnnamed)));
 }
 
 function wrapJob<T, E>(r: { ok: true; value: T } | { ok: false; error: E }) {

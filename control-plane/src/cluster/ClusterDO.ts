@@ -252,6 +252,13 @@ export class ClusterDO extends DurableObject<Env> {
     };
   }
 
+  nameDag(id: string, name: string, onlyIfUnnamed: boolean): Result<{ ok: true }> {
+    const cur = this.sql.exec('SELECT 1 FROM dags WHERE id = ?', id).toArray();
+    if (!cur.length) return fail(404, 'not_found', `no DAG ${id}`);
+    this.sql.exec(`UPDATE dags SET name = ? WHERE id = ?${onlyIfUnnamed ? ' AND name IS NULL' : ''}`, name, id);
+    return ok({ ok: true });
+  }
+
   getDag(id: string): Result<DagView> {
     const d = this.sql.exec<{ id: string; name: string | null; created_at: number }>('SELECT * FROM dags WHERE id = ?', id).toArray()[0];
     if (!d) return fail(404, 'not_found', `no DAG ${id}`);

@@ -143,6 +143,7 @@ export const ListJobsQuery = z.object({
   dag: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(2000).default(200),
 });
+export const NameDagRequest = z.object({ name: z.string().min(1).max(200), onlyIfUnnamed: z.boolean().default(false) });
 export const ListDagsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 export const JobListResponse = z.object({ jobs: z.array(JobView) });
 export const SubmitDagResponse = z.object({ dag: z.string(), jobs: z.array(z.string()) });

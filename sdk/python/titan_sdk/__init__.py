@@ -17,7 +17,7 @@ from .errors import (
     TitanProtocolError,
     TitanTimeout,
 )
-from .job import TitanJob, dag_id
+from .job import TitanJob, dag_id, hitl_gate_id
 from .protocol import Op
 
 __version__ = "0.1.0"
@@ -35,6 +35,7 @@ __all__ = [
     "TitanProtocolError",
     "TitanTimeout",
     "dag_id",
+    "hitl_gate_id",
     "is_error_reply",
     "__version__",
 ]

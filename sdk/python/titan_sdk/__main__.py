@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("job_id")
     logs.add_argument("-f", "--follow", action="store_true", help="follow until the job ends")
     sub.add_parser("cancel", help="cancel a job").add_argument("job_id")
+    sub.add_parser("approve", help="approve a human-approval gate").add_argument("gate_id")
+    sub.add_parser("reject", help="reject a human-approval gate").add_argument("gate_id")
 
     submit = sub.add_parser("submit", help="submit a YAML/JSON pipeline")
     submit.add_argument("file")
@@ -61,13 +63,16 @@ def run(args: argparse.Namespace, out=None) -> int:
                 print(text, file=out)
     elif cmd == "cancel":
         print(client.cancel(args.job_id), file=out)
+    elif cmd in ("approve", "reject"):
+        print(getattr(client, cmd)(args.gate_id), file=out)
     elif cmd == "submit":
-        result = client.submit_yaml(args.file, wait=args.wait, timeout=args.timeout)
-        if isinstance(result, dict):
-            for job_id, status in result.items():
-                print(f"{job_id}\t{status}", file=out)
-            return 1 if any(s in FAILED_STATUSES for s in result.values()) else 0
-        print(result, file=out)
+        if not args.wait:
+            print(client.submit_yaml(args.file), file=out)
+            return 0
+        result = client.submit_yaml_and_wait(args.file, timeout=args.timeout)
+        for job_id, status in result.items():
+            print(f"{job_id}\t{status}", file=out)
+        return 1 if any(s in FAILED_STATUSES for s in result.values()) else 0
     elif cmd == "store":
         return _store(client, args, out)
     elif cmd == "upload":
@@ -84,7 +89,7 @@ def _store(client: TitanClient, args: argparse.Namespace, out) -> int:
     if not needs_value and args.value is not None:
         raise TitanError(f"store {args.action} takes only KEY")
     if args.action == "get":
-        value = client.store_get(args.key)
+        value = client.store_get(args.key)  # strict client: None when absent
         if value is None:
             print(f"error: key {args.key!r} not found", file=sys.stderr)
             return 1

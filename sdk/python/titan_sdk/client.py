@@ -1,10 +1,11 @@
 """TitanClient: the original SDK's API over TITAN_PROTO, plus waits and streams.
 
 Compatibility: with ``strict=False`` (default) every method the original SDK
-had returns what the original returned, reply strings included, so programs
-written for it run unchanged. ``strict=True`` raises ``TitanError`` for error
-replies instead. Methods that are new here (wait, wait_dag, stream_logs,
-stats_json, submit_yaml's waiting) always raise. Connection failures always
+had returns what the original returned (reply strings, ``"NULL"``, True/False,
+``"ERROR: …"`` strings), so programs written for it run unchanged.
+``strict=True`` raises typed errors (``TitanError`` and subclasses) instead.
+Methods that are new here (wait, wait_dag, stream_logs, stats_json,
+submit_yaml_and_wait, fetch_bytes) always raise. Connection failures always
 raise ``TitanConnectionError``.
 """
 
@@ -29,11 +30,13 @@ from .errors import (
     TitanProtocolError,
     TitanTimeout,
 )
-from .job import TitanJob, dag_id
+from .job import TitanJob, dag_id, hitl_status_key, with_hitl_gates
 from .protocol import Op
 
 FINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 FAILED_STATUSES = frozenset({"FAILED", "CANCELLED"})
+# What the original's submit_yaml(wait=True) counted as ended (CANCELLED is ours).
+YAML_ENDED_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "REJECTED", "ERROR"})
 UNKNOWN_GRACE = 5.0  # seconds a waited-for id may read NULL before it is an error
 _ERROR_PREFIXES = ("ERROR", "UPLOAD_FAILED", "DEPLOY_FAILED", "UNKNOWN_OPCODE")
 
@@ -44,22 +47,21 @@ def _ref(job: JobRef) -> str:
     return job.id if isinstance(job, TitanJob) else str(job)
 
 
-def _decode_asset(name: str, reply: str) -> bytes:
+def is_error_reply(reply: str) -> bool:
+    """Whether a reply text is one of the bridge's failure replies."""
+    return reply.startswith(_ERROR_PREFIXES)
+
+
+def _asset_bytes(name: str, reply: str) -> bytes:
+    """The content carried by a FETCH_ASSET reply; typed errors for failure replies."""
+    if reply.startswith("ERROR_NOT_FOUND"):
+        raise TitanFileNotFound(f"asset not found: {name}", reply=reply)
+    if is_error_reply(reply):
+        raise TitanError(f"fetching {name}: {reply}", reply=reply)
     try:
         return base64.b64decode(reply, validate=True)
     except (binascii.Error, ValueError):
         raise TitanProtocolError(f"asset {name!r}: reply is not Base64") from None
-
-
-def _save(data: bytes, target: str | os.PathLike[str] | None) -> bytes:
-    if target is not None:
-        Path(target).write_bytes(data)
-    return data
-
-
-def is_error_reply(reply: str) -> bool:
-    """Whether a reply text is one of the bridge's failure replies."""
-    return reply.startswith(_ERROR_PREFIXES)
 
 
 class TitanClient:
@@ -112,22 +114,29 @@ class TitanClient:
         return reply
 
     def _local_error(self, message: str) -> str:
-        """A local failure the original reported as an ``ERROR: …`` string."""
+        """A missing local file/folder, which the original reported as an ``ERROR: …`` string."""
         if self.strict:
-            raise TitanError(message, reply=message)
+            raise TitanFileNotFound(message, reply=message)
         return message
 
     # -- jobs and DAGs -----------------------------------------------------------
 
-    def submit_dag(self, name: str, jobs: Iterable[TitanJob]) -> str:
+    def submit_dag(
+        self, name: str, jobs: Iterable[TitanJob], agent_run_id: str | None = None
+    ) -> str:
         """Submit jobs as one DAG (SUBMIT_DAG). Returns ``DAG_ACCEPTED`` or the error reply.
 
-        Afterwards the manifest (DAG name and edges) is POSTed best-effort to
-        ``http://HOST:5000/api/manifest/sync``, like the original SDK.
+        A job with ``hitl_message`` gets an approval gate ``hitl-gate-<id>`` right
+        after it (its children wait for the gate); each gate's KV key is reset to
+        ``CLEARED`` first. Afterwards the manifest (DAG name and edges) is POSTed
+        best-effort to ``http://HOST:5000/api/manifest/sync``, like the original SDK.
+        ``agent_run_id`` is accepted for compatibility and not sent.
         """
-        jobs = list(jobs)
+        jobs, gates = with_hitl_gates(list(jobs))
         if not jobs:
             raise TitanError("submit_dag needs at least one job")
+        for gate in gates:
+            self.store_put(hitl_status_key(gate), "CLEARED")
         reply = self._checked(Op.SUBMIT_DAG, " ; ".join(j.to_string() for j in jobs))
         if self.sync_manifest:
             manifest.push_manifest(self.host, name, jobs)
@@ -156,8 +165,19 @@ class TitanClient:
             raise TitanError(f"NOT_FOUND: no job {job}", reply=reply)
         return reply
 
+    def approve(self, gate_id: str) -> str:
+        """Approve the human-approval gate ``gate_id`` (``hitl-gate-<job id>``): ``OK``."""
+        return self.store_put(hitl_status_key(gate_id), "APPROVED")
+
+    def reject(self, gate_id: str) -> str:
+        """Reject the gate: it exits 1, so it ends FAILED and the jobs after it CANCELLED."""
+        return self.store_put(hitl_status_key(gate_id), "REJECTED")
+
     def stop_service(self, service_id: JobRef) -> str:
-        """Stop a service job (``DAG-`` is prefixed when missing): ``STOPPED: <id>``."""
+        """Stop a service job (``DAG-`` is prefixed when missing): ``STOPPED: <id>``.
+
+        An empty id raises ValueError, as in the original.
+        """
         sid = _ref(service_id)
         if not sid:
             raise ValueError("stop_service requires a non-empty service_id")
@@ -254,16 +274,53 @@ class TitanClient:
 
     def submit_yaml(
         self,
-        path: str | os.PathLike[str],
+        yaml_path: str | os.PathLike[str],
+        agent_run_id: str | None = None,
         wait: bool = False,
-        timeout: float | None = 300,
-        poll: float = 1.0,
-    ) -> str | dict[str, str]:
+        poll_interval: float = 2,
+        timeout: float = 300,
+    ) -> str | bool:
         """Validate and submit a pipeline file (YAML, or JSON with the same structure).
 
-        A ``project`` folder is zipped and uploaded first. Returns the submit
-        reply, or with ``wait=True`` a dict ``{job id: final status}``.
+        The DAG is named ``<name>-<unix seconds>``; a ``project`` folder is zipped
+        and uploaded first. Returns the submit reply. With ``wait=True`` it then
+        polls every job until each is COMPLETED, FAILED, CANCELLED, REJECTED or
+        ERROR and returns False if that did not happen within ``timeout`` seconds
+        (strict: raises TitanTimeout), like the original.
         """
+        jobs, reply = self._submit_pipeline(yaml_path, agent_run_id)
+        if not wait:
+            return reply
+        if is_error_reply(reply):
+            return False  # nothing was stored: those jobs will never end
+        statuses: dict[str, str] = {}
+        deadline = time.monotonic() + timeout
+        while True:
+            statuses = {j.id: self.get_job_status(j.id) for j in jobs}
+            if all(s in YAML_ENDED_STATUSES or s.startswith("ERROR") for s in statuses.values()):
+                return reply
+            if time.monotonic() >= deadline:
+                if self.strict:
+                    raise TitanTimeout(f"pipeline {yaml_path} not finished after {timeout:g} s", statuses)
+                return False
+            time.sleep(poll_interval)
+
+    def submit_yaml_and_wait(
+        self,
+        path: str | os.PathLike[str],
+        timeout: float | None = 300,
+        poll: float = 1.0,
+        agent_run_id: str | None = None,
+    ) -> dict[str, str]:
+        """Submit a pipeline file and wait: ``{job id: final status}`` (always raises on errors)."""
+        jobs, reply = self._submit_pipeline(path, agent_run_id)
+        if is_error_reply(reply):
+            raise TitanError(reply, reply=reply)
+        return self.wait_dag(jobs, timeout=timeout, poll=poll)
+
+    def _submit_pipeline(
+        self, path: str | os.PathLike[str], agent_run_id: str | None
+    ) -> tuple[list[TitanJob], str]:
         from .pipeline import load_pipeline  # PyYAML is optional; import lazily
 
         pipe = load_pipeline(path)
@@ -271,12 +328,7 @@ class TitanClient:
             reply = self.upload_bytes(pipe.zip_name, zip_folder(pipe.project_dir))
             if reply != "UPLOAD_SUCCESS":
                 raise TitanError(f"uploading project {pipe.zip_name} failed: {reply}", reply=reply)
-        reply = self.submit_dag(pipe.dag_name(), pipe.jobs)
-        if not wait:
-            return reply
-        if is_error_reply(reply):
-            raise TitanError(reply, reply=reply)
-        return self.wait_dag(pipe.jobs, timeout=timeout, poll=poll)
+        return pipe.jobs, self.submit_dag(pipe.dag_name(), pipe.jobs, agent_run_id)
 
     # -- files and artifacts -----------------------------------------------------
 
@@ -285,72 +337,94 @@ class TitanClient:
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         return self._checked(Op.UPLOAD_ASSET, f"{name}|{base64.b64encode(raw).decode('ascii')}")
 
-    def upload_file(self, path: str | os.PathLike[str]) -> str:
-        """Upload a local file under its base name: ``UPLOAD_SUCCESS``."""
-        p = Path(path)
+    def upload_file(self, filepath: str | os.PathLike[str]) -> str:
+        """Upload a local file under its base name: ``UPLOAD_SUCCESS``.
+
+        Missing file: ``"ERROR: File not found at: <path>"`` (strict: TitanFileNotFound).
+        """
+        p = Path(filepath)
         if not p.is_file():
-            return self._local_error(f"ERROR: File not found at: {path}")
+            return self._local_error(f"ERROR: File not found at: {filepath}")
         return self.upload_bytes(p.name, p.read_bytes())
 
     def upload_project_folder(
-        self, folder: str | os.PathLike[str], project_name: str | None = None
+        self, folder_path: str | os.PathLike[str], project_name: str | None = None
     ) -> str:
-        """Zip ``folder`` (paths relative to it) and upload it as ``<folder name>.zip``.
+        """Zip ``folder_path`` (paths relative to it, no ``__pycache__``) and upload it
+        as ``<project_name or folder name>.zip``; returns the upload reply.
 
-        Archive jobs then point at ``<folder name>.zip/<entry path>``.
+        Archive jobs then point at ``<name>.zip/<entry path>``. Missing folder:
+        ``"ERROR: Folder not found at: <path>"`` (strict: TitanFileNotFound).
         """
-        p = Path(folder)
+        p = Path(folder_path)
         if not p.is_dir():
-            return self._local_error(f"ERROR: Folder not found at: {folder}")
+            return self._local_error(f"ERROR: Folder not found at: {folder_path}")
         name = project_name or p.resolve().name
         return self.upload_bytes(f"{name}.zip", zip_folder(p))
 
-    def deploy_script(self, path: str | os.PathLike[str]) -> str:
-        """Deploy a script for ``run_script``/``deploy``: ``DEPLOY_SUCCESS``."""
-        p = Path(path)
+    def deploy_script(self, filepath: str | os.PathLike[str]) -> str:
+        """Deploy a script for ``run_script``/``deploy``: ``DEPLOY_SUCCESS``.
+
+        Missing file: ``"ERROR: File not found at: <path>"`` (strict: TitanFileNotFound).
+        """
+        p = Path(filepath)
         if not p.is_file():
-            return self._local_error(f"ERROR: File not found at: {path}")
+            return self._local_error(f"ERROR: File not found at: {filepath}")
         b64 = base64.b64encode(p.read_bytes()).decode("ascii")
         return self._checked(Op.DEPLOY_SCRIPT, f"{p.name}|{b64}")
 
+    def fetch_bytes(self, name: str) -> bytes:
+        """The content of asset ``name``; raises TitanFileNotFound when it does not exist."""
+        return _asset_bytes(name, self.request(Op.FETCH_ASSET, name))
+
     def fetch_artifact(
-        self,
-        name: str,
-        dest: str | os.PathLike[str] | None = None,
-        *,
-        save_path: str | os.PathLike[str] | None = None,
-    ) -> bytes | None:
-        """Download asset ``name``; writes it to ``dest`` when given and returns its bytes.
-
-        Missing asset: None (strict: TitanError). ``save_path`` is the original's name for ``dest``.
+        self, filename: str, save_path: str | os.PathLike[str] | None = None
+    ) -> bool:
+        """Download asset ``filename`` to ``save_path`` (default: ``filename`` in the
+        current directory). Returns True, or False when the bridge answers an error or
+        nothing (strict: TitanFileNotFound / TitanError).
         """
-        reply = self.request(Op.FETCH_ASSET, name)
-        if is_error_reply(reply):
+        reply = self.request(Op.FETCH_ASSET, filename)
+        try:
+            if not reply:
+                raise TitanError(f"empty reply fetching {filename}", reply=reply)
+            data = _asset_bytes(filename, reply)
+        except TitanError as exc:
             if self.strict:
-                raise TitanError(f"{reply}: {name}", reply=reply)
-            return None
-        return _save(_decode_asset(name, reply), dest if dest is not None else save_path)
+                raise
+            print(f"fetch_artifact: {exc}")
+            return False
+        Path(save_path if save_path is not None else filename).write_bytes(data)
+        return True
 
-    def publish_artifact(self, name: str, data: bytes | str | os.PathLike[str]) -> bool:
-        """Store bytes or text (or a local file given as a ``Path``) as asset ``name``.
+    def publish_artifact(self, key: str, filename: str | os.PathLike[str]) -> bool:
+        """Upload local file ``filename`` and store its base name under ``key``.
 
-        Returns True on success; False (strict: TitanError) otherwise.
+        True on ``UPLOAD_SUCCESS``; False otherwise (strict: TitanError/TitanFileNotFound).
+        Read it back with ``get_artifact(key)``.
         """
-        if isinstance(data, os.PathLike):
-            try:
-                data = Path(data).read_bytes()
-            except FileNotFoundError:
-                raise TitanFileNotFound(f"artifact file {os.fspath(data)!r} not found") from None
-        return self.upload_bytes(name, data) == "UPLOAD_SUCCESS"
+        if self.upload_file(filename) != "UPLOAD_SUCCESS":
+            return False
+        self.store_put(key, Path(filename).name)
+        return True
 
-    def get_artifact(self, name: str, save_path: str | os.PathLike[str] | None = None) -> bytes | None:
-        """Bytes of asset ``name`` (None when missing, in both modes); optionally saved to a file."""
-        reply = self.request(Op.FETCH_ASSET, name)
-        if reply.startswith("ERROR_NOT_FOUND"):
-            return None
-        if is_error_reply(reply):
-            raise TitanError(reply, reply=reply)
-        return _save(_decode_asset(name, reply), save_path)
+    def get_artifact(self, key: str, save_path: str | os.PathLike[str] | None = None) -> bool:
+        """Fetch the file published under ``key`` to ``save_path`` (default ``/tmp/<name>``).
+
+        Returns ``fetch_artifact``'s result; False when nothing is published under
+        ``key`` (strict: TitanFileNotFound).
+        """
+        name = self.store_get(key)
+        if name in (None, "", "NULL", "CLEARED"):
+            if self.strict:
+                raise TitanFileNotFound(f"no artifact published under {key!r}")
+            return False
+        return self.fetch_artifact(name, save_path if save_path is not None else f"/tmp/{name}")
+
+    def publish_bytes(self, name: str, data: bytes | str) -> bool:
+        """Store bytes or text as asset ``name`` (read with ``fetch_bytes``): True on success,
+        False otherwise (strict: TitanError)."""
+        return self.upload_bytes(name, data) == "UPLOAD_SUCCESS"
 
     # -- TitanStore (KV and sets) ------------------------------------------------
 
@@ -367,9 +441,10 @@ class TitanClient:
         return self._checked(Op.KV_SET, f"{self._key(key)}|{value}")
 
     def store_get(self, key: str) -> str | None:
-        """The value of ``key``, or None when absent (the bridge says ``NULL``)."""
+        """The value of ``key``. Absent key: ``"NULL"`` (the reply text, like the
+        original); strict mode returns None instead."""
         reply = self.request(Op.KV_GET, self._key(key))
-        return None if reply == "NULL" else reply
+        return None if self.strict and reply == "NULL" else reply
 
     def store_sadd(self, key: str, member: object) -> int:
         """Add ``member`` to set ``key``: 1 if it was new, 0 if already present."""

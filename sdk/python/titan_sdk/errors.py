@@ -49,4 +49,4 @@ class PipelineError(TitanError):
 
 
 class TitanFileNotFound(TitanError, FileNotFoundError):
-    """A local file the SDK had to read does not exist."""
+    """A local file (job script, upload) or an asset/artifact on the cluster does not exist."""

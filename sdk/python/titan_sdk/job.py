@@ -12,6 +12,7 @@ keeps ``|`` out of args and requirement.
 from __future__ import annotations
 
 import base64
+import copy
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,6 +20,9 @@ from pathlib import Path
 from .errors import TitanError, TitanFileNotFound
 
 SERVICE_TYPES = frozenset({"SERVICE", "DEPLOY_PAYLOAD", "START_ARCHIVE_SERVICE", "ARCHIVE_SERVICE"})
+HITL_GATE_PREFIX = "hitl-gate-"
+HITL_KEY_PREFIX = "titan:hitl:status:"
+GATE_SCRIPT = Path(__file__).with_name("hitl_gate.py")  # shipped with the package
 
 
 def dag_id(job_id: str) -> str:
@@ -61,6 +65,12 @@ class TitanJob:
     script is read from disk now and embedded (Base64) in the job string.
     ``delay`` is in milliseconds, as on the wire. ``priority``: higher first.
 
+    ``args`` is a string (the original's type) or a list joined by spaces.
+
+    ``hitl_message`` puts a human-approval gate after this job: ``submit_dag``
+    adds a job ``hitl-gate-<id>`` that waits up to ``max_wait_seconds`` for
+    ``TitanClient.approve``/``reject``, and this job's children wait for the gate.
+
     ``timeout`` and ``max_retries`` are kept on the object for clients of the
     HTTP API; the TITAN_PROTO job-string grammar has no field for them, so
     they are NOT sent by ``TitanClient`` (the cluster's defaults apply).
@@ -79,6 +89,8 @@ class TitanJob:
         delay: int = 0,
         affinity: bool = False,
         requirement: str | None = "GENERAL",
+        hitl_message: str | None = None,
+        max_wait_seconds: int = 172800,
         timeout: float | None = None,
         max_retries: int | None = None,
     ) -> None:
@@ -99,6 +111,8 @@ class TitanJob:
         self.delay = int(delay)
         self.affinity = bool(affinity)
         self.requirement = (requirement or "GENERAL").replace("|", "").strip() or "GENERAL"
+        self.hitl_message = hitl_message or None
+        self.max_wait_seconds = int(max_wait_seconds)
         self.timeout = timeout
         self.max_retries = max_retries
         if self.is_service and self.port <= 0:
@@ -140,9 +154,47 @@ class TitanJob:
         )
 
 
+def with_hitl_gates(jobs: Sequence[TitanJob]) -> tuple[list[TitanJob], list[str]]:
+    """The jobs to send, with a gate job right after each job that has ``hitl_message``.
+
+    Gate ``hitl-gate-<id>`` depends on the job; every job of the same submission
+    that listed the job as a parent depends on the gate instead. Jobs that change
+    are copies: the caller's objects are left as they were. Returns (jobs, gate ids).
+    """
+    gates = {dag_id(j.id): hitl_gate_id(j.id) for j in jobs if j.hitl_message}
+    if not gates:
+        return list(jobs), []
+    out: list[TitanJob] = []
+    for job in jobs:
+        parents = [gates.get(dag_id(p), p) for p in job.parents]
+        if parents != job.parents:
+            job = copy.copy(job)
+            job.parents = parents
+        out.append(job)
+        if job.hitl_message:
+            gate = hitl_gate_id(job.id)
+            message = job.hitl_message.replace(";", " ")  # ';' separates job strings
+            out.append(TitanJob(
+                gate, GATE_SCRIPT, args=f"{gate} {job.max_wait_seconds} {message}",
+                parents=[job.id], priority=job.priority,
+            ))
+    return out, list(gates.values())
+
+
+def hitl_gate_id(job_id: str) -> str:
+    """Id of the approval gate that ``submit_dag`` puts after a job with ``hitl_message``."""
+    return f"{HITL_GATE_PREFIX}{job_id}"
+
+
+def hitl_status_key(gate_id: str) -> str:
+    """KV key the gate polls; ``APPROVED``/``REJECTED`` decide it (raw id, no ``DAG-``)."""
+    gate_id = str(gate_id)
+    return HITL_KEY_PREFIX + (gate_id[4:] if gate_id.startswith("DAG-") else gate_id)
+
+
 def _load_b64(filename: str) -> str:
     try:
         data = Path(filename).read_bytes()
     except FileNotFoundError:
-        raise TitanFileNotFound(f"job script {filename!r} not found") from None
+        raise TitanFileNotFound(f"job script not found: {filename}") from None
     return base64.b64encode(data).decode("ascii")

@@ -2,7 +2,7 @@ import { parseArgs, UsageError } from './args';
 
 const HELP = `titan — Titan Edge command line
 
-  titan up [--state DIR] [--http-port N] [--bridge-port N] [--agents N] [--capabilities TAGS] [--slots N] [--demo]
+  titan up [--state DIR] [--http-port N] [--bridge-port N] [--manifest-port N | --no-manifest] [--agents N] [--capabilities TAGS] [--slots N] [--demo]
   titan agent --url URL --token TOKEN [--capabilities GPU,HIGH_MEM] [--slots N] [--ephemeral] [--name NAME] [--workdir DIR]
   titan bridge --url URL --token TOKEN [--host H] [--port N]
   titan submit FILE.yaml [--wait]
@@ -18,7 +18,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     switch (cmd) {
       case 'up':
-        return await (await import('./up')).runUp(parseArgs(rest, ['demo', 'verbose']));
+        return await (await import('./up')).runUp(parseArgs(rest, ['demo', 'verbose', 'no-manifest']));
       case 'agent':
         return await (await import('../../../worker-agent/src/main')).runAgentCli(rest);
       case 'bridge':

@@ -16,6 +16,8 @@ export interface UpOptions {
   host: string;
   httpPort: number;
   bridgePort: number;
+  /** Where the original SDK POSTs DAG names (it uses 5000); null = off. */
+  manifestPort: number | null;
   agents: number;
   capabilities: string[];
   slots: number;
@@ -28,6 +30,7 @@ export function upOptions(p: Parsed): UpOptions {
     host: str(p, 'host') ?? '127.0.0.1',
     httpPort: int(p, 'http-port', 8787),
     bridgePort: int(p, 'bridge-port', 9090),
+    manifestPort: p.flags['no-manifest'] === true ? null : int(p, 'manifest-port', 5000),
     agents: int(p, 'agents', 1),
     capabilities: (str(p, 'capabilities') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     slots: int(p, 'slots', 4),
@@ -63,7 +66,7 @@ export async function startLocalCluster(o: UpOptions, log: (l: string) => void =
   try {
     cp = await startLocalControlPlane({ stateDir: o.stateDir, host: o.host, port: o.httpPort });
     client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, timeoutMs: 7_000, transferTimeoutMs: 8_500 });
-    bridge = await startBridge({ client, host: o.host, port: o.bridgePort, log });
+    bridge = await startBridge({ client, host: o.host, port: o.bridgePort, manifestPort: o.manifestPort, log });
     const detected = await detect({ extra: o.capabilities });
     for (let i = 0; i < o.agents; i++) {
       agents.push(
