@@ -78,9 +78,9 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** A real agent process, as `titan agent` runs it: one node process (no tsx wrapper), so SIGKILL hits the agent itself. */
-export function spawnAgentProcess(args: string[]): { proc: ChildProcess; output: () => string; ready: Promise<void> } {
+export function spawnAgentProcess(args: string[], env: NodeJS.ProcessEnv = process.env): { proc: ChildProcess; output: () => string; ready: Promise<void> } {
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker-agent/src/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker-agent/src/cli.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (c: Buffer) => {
       out += c.toString();
