@@ -253,3 +253,32 @@ describe('retention', () => {
     }
   });
 });
+
+describe('retry', () => {
+  it('re-runs a failed job and the descendants its failure cancelled; completed work stays', async () => {
+    const tag = uid('RETRYDAG').toUpperCase().replace(/-/g, '_');
+    const [A, B, C, D, E] = ['A', 'B', 'C', 'D', 'E'].map((p) => uid(p));
+    // A → B (fails) → C → D, and A → E which completes.
+    await cp.client.submitDag({
+      jobs: [job(A, { requirement: tag }), job(B, { parents: [A], requirement: tag, maxRetries: 0 }), job(C, { parents: [B], requirement: tag }), job(D, { parents: [C], requirement: tag }), job(E, { parents: [A], requirement: tag })],
+    });
+    const a = await register([tag]);
+    const finish = async (status: 'COMPLETED' | 'FAILED') => {
+      const l = (await cp.agent.lease(a, { max: 1, waitMs: 2000 })).leases[0];
+      await cp.agent.complete(a, [{ leaseId: l.leaseId, status, exitCode: status === 'COMPLETED' ? 0 : 1 }]);
+      return l.job.id;
+    };
+    expect(await finish('COMPLETED')).toBe(A);
+    const leased = (await cp.agent.lease(a, { max: 2, waitMs: 2000 })).leases;
+    for (const l of leased) await cp.agent.complete(a, [{ leaseId: l.leaseId, status: l.job.id === B ? 'FAILED' : 'COMPLETED', exitCode: l.job.id === B ? 1 : 0 }]);
+    expect([(await state(B)).status, (await state(C)).status, (await state(D)).status, (await state(E)).status]).toEqual(['FAILED', 'CANCELLED', 'CANCELLED', 'COMPLETED']);
+
+    const r = await cp.client.retryJob(B);
+    expect(r.job).toMatchObject({ run: 2, status: 'PENDING' });
+    expect((await state(C)).run).toBe(2);
+    expect((await state(E)).run).toBe(1);
+    for (const expected of [B, C, D]) expect(await finish('COMPLETED')).toBe(expected);
+    expect([(await state(B)).status, (await state(C)).status, (await state(D)).status]).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+    await expect(cp.client.retryJob(B)).resolves.toBeTruthy(); // an ended job may always run again
+  });
+});

@@ -198,25 +198,41 @@ export class ClusterDO extends DurableObject<Env> {
     return ok(toView(this.job(id)!));
   }
 
+  /**
+   * A new run of an ended job, and of every descendant that ended without completing (they were
+   * cancelled by its failure): the DAG resumes from here. Completed descendants keep their results.
+   */
   retry(id: string): Result<JobView> {
     const job = this.job(id);
     if (!job) return fail(404, 'not_found', `no job ${id}`);
     if (!isTerminal(job.state)) return fail(409, 'conflict', `job ${id} is still active`);
-    const s = JSON.parse(job.spec) as StoredSpec;
-    const input: JobInput = {
-      id, type: job.type, file: s.file, payloadHash: s.payloadHash ?? undefined, script: s.script ?? undefined,
-      archive: s.archive ?? undefined, args: s.args, requirement: job.requirement, priority: job.priority,
-      delayMs: 0, parents: s.parents, affinity: s.affinity, maxRetries: job.max_retries, timeoutMs: s.timeoutMs,
-      port: s.port, env: s.env,
-    };
+    const rerun = [job, ...this.unfinishedDescendants(id)];
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      this.insertJob(input, job.dag, now);
-      // A retried job waits for parents that are not complete, but is not cancelled by old failures.
-      this.promote(id, now);
+      for (const row of rerun) this.insertJob({ ...inputOf(row), delayMs: 0 }, row.dag, now);
+      for (const row of rerun) this.promote(row.id, now);
     });
     this.afterChange();
     return ok(toView(this.job(id)!));
+  }
+
+  /** Descendants that ended CANCELLED or DEAD, parents before children. */
+  private unfinishedDescendants(id: string): JobRow[] {
+    const out: JobRow[] = [];
+    const seen = new Set([id]);
+    const queue = [id];
+    while (queue.length) {
+      const cur = queue.shift()!;
+      for (const { child } of this.sql.exec<{ child: string }>('SELECT child FROM edges WHERE parent = ?', cur).toArray()) {
+        if (seen.has(child)) continue;
+        seen.add(child);
+        const c = this.job(child);
+        if (!c || (c.state !== 'CANCELLED' && c.state !== 'DEAD')) continue;
+        out.push(c);
+        queue.push(child);
+      }
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ reads
@@ -631,6 +647,17 @@ export class ClusterDO extends DurableObject<Env> {
   private historyOf(id: string, run: number): HistoryEntry[] {
     return this.sql.exec<HistoryEntry & Record<string, SqlStorageValue>>('SELECT ts, state, note FROM history WHERE job_id = ? AND run = ? ORDER BY rowid', id, run).toArray().map((h) => ({ ts: h.ts, state: h.state, note: h.note }));
   }
+}
+
+/** The submission a stored job came from, to run it again. */
+function inputOf(row: JobRow): JobInput {
+  const s = JSON.parse(row.spec) as StoredSpec;
+  return {
+    id: row.id, type: row.type, file: s.file, payloadHash: s.payloadHash ?? undefined, script: s.script ?? undefined,
+    archive: s.archive ?? undefined, args: s.args, requirement: row.requirement, priority: row.priority,
+    delayMs: s.delayMs, parents: s.parents, affinity: s.affinity, maxRetries: row.max_retries, timeoutMs: s.timeoutMs,
+    port: s.port, env: s.env,
+  };
 }
 
 function configFrom(env: Env): SchedulerConfig {

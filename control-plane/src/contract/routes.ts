@@ -45,7 +45,7 @@ export const ROUTES = {
   listJobs: { method: 'get', path: '/v1/jobs', role: 'any', summary: 'List jobs, newest first', query: ListJobsQuery, response: JobListResponse },
   getJob: { method: 'get', path: '/v1/jobs/{id}', role: 'any', summary: 'A job with its history', response: JobResponse },
   cancelJob: { method: 'post', path: '/v1/jobs/{id}/cancel', role: 'client', summary: 'Cancel a queued or running job (and its descendants)', response: JobResponse },
-  retryJob: { method: 'post', path: '/v1/jobs/{id}/retry', role: 'client', summary: 'Start a new run of an ended job', response: JobResponse },
+  retryJob: { method: 'post', path: '/v1/jobs/{id}/retry', role: 'client', summary: 'Start a new run of an ended job, and of the descendants its failure cancelled', response: JobResponse },
   stopService: { method: 'post', path: '/v1/jobs/{id}/stop', role: 'client', summary: 'Stop a running service', response: JobResponse },
   getLogs: { method: 'get', path: '/v1/jobs/{id}/logs', role: 'any', summary: 'Log history of a run (the newest by default)', query: LogsQuery, response: LogsResponse },
   followLogs: { method: 'get', path: '/v1/jobs/{id}/logs/stream', role: 'any', summary: 'Live log tail as server-sent events', query: FollowLogsQuery, rawResponse: 'text/event-stream' },
