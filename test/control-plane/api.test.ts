@@ -82,8 +82,9 @@ describe('logs', () => {
     expect((await cp.client.getLogs(id, { run: 1 })).lines).toHaveLength(3);
   });
 
-  it('follows live lines over server-sent events', async () => {
+  it('follows live lines over server-sent events, and ends the stream when the run ends', async () => {
     const id = 'log-follow-1';
+    await cp.client.submitJob({ id, file: 'a.py', payloadB64: b64('x'), requirement: 'FOLLOW' });
     await cp.agent.appendLogs(id, { run: 1, lines: [{ seq: 1, ts: Date.now(), stream: 'stdout', text: 'before' }] });
     const res = await request(cp.url + `/v1/jobs/${id}/logs/stream`, { headers: { authorization: `Bearer ${cp.clientToken}` } });
     expect(res.headers['content-type']).toMatch(/text\/event-stream/);
@@ -96,14 +97,19 @@ describe('logs', () => {
           const t = JSON.parse(m[1]).text;
           if (!seen.includes(t)) seen.push(t);
         }
-        if (seen.includes('live 2')) break;
       }
+      return buf;
     })();
     await waitFor(async () => seen.includes('before'), 5000);
     await cp.agent.appendLogs(id, { run: 1, lines: [{ seq: 2, ts: Date.now(), stream: 'stdout', text: 'live 1' }, { seq: 3, ts: Date.now(), stream: 'stdout', text: 'live 2' }] });
-    await reader;
-    res.body.destroy();
+    await waitFor(async () => seen.includes('live 2'), 5000);
+    const a = (await cp.agent.registerAgent({ name: 'follower', capabilities: ['FOLLOW'], slots: 1 })).agentId;
+    const l = (await cp.agent.lease(a, { max: 1, waitMs: 0 })).leases[0];
+    await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+    const all = await reader; // the server closes the stream after the end event
     expect(seen).toEqual(['before', 'live 1', 'live 2']);
+    expect(all).toMatch(/event: end\ndata: \{"run":1,"status":"COMPLETED"\}/);
+    expect((await call('GET', '/v1/jobs/nobody-here/logs/stream')).status).toBe(404);
   });
 
   it('rolls old lines to R2 past the bound and still serves them', async () => {

@@ -119,6 +119,8 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'dashboard in headless Chromium'
     // Log lines are data: the markup shows as text and nothing in it ran.
     expect(log).toContain(XSS);
     expect(await page.locator('#log-tail img, #log-tail script').count()).toBe(0);
+    // The run is over: the server ends the stream and the page says so instead of reconnecting.
+    await eventually(() => page.locator('#log-state').textContent()).toMatch(/ended \(COMPLETED\)/);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('#job-history li').count()).toBeGreaterThanOrEqual(3);
     await page.screenshot({ path: join(ARTIFACTS, 'job.png'), fullPage: true });

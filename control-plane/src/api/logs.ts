@@ -1,4 +1,5 @@
-import { apiError, route, type App } from './http';
+import { apiError, relay, route, type App } from './http';
+import { streamUntilEnd } from './logFollow';
 import { cluster, logsFor } from './stubs';
 
 export function mountLogs(app: App): void {
@@ -13,8 +14,17 @@ export function mountLogs(app: App): void {
     if (!known && r.lines.length === 0) return apiError(c, 404, 'not_found', `no job ${id}`);
     return c.json({ jobId: id, ...r });
   });
-  route(app, 'followLogs', async (c) => {
+  route(app, 'followLogs', async (c, _, q) => {
     const id = c.req.param('id')!;
-    return logsFor(c.env, id).fetch(new Request(c.req.url, { signal: c.req.raw.signal }));
+    const stub = cluster(c.env);
+    const job = await stub.getJob(id, false);
+    if (!job.ok) return relay(c, job);
+    const run = q.run ?? job.value.run;
+    // Name the run: the LogDO alone would pick the newest run it has lines of, maybe an older one.
+    const url = new URL(c.req.url);
+    url.searchParams.set('run', String(run));
+    const upstream = await logsFor(c.env, id).fetch(new Request(url, { signal: c.req.raw.signal }));
+    if (!upstream.body) return upstream;
+    return new Response(streamUntilEnd(upstream.body, () => stub.getJob(id, false), run), { headers: upstream.headers });
   });
 }

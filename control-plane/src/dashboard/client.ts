@@ -401,7 +401,9 @@ export function dashboardClient(L: Helpers): void {
             const parsed = L.parseSse(buf + decoder.decode(value, { stream: true }));
             buf = parsed.rest;
             const fresh: LogLine[] = [];
+            let ended: string | null = null;
             for (const ev of parsed.events) {
+              if (ev.event === 'end') ended = (JSON.parse(ev.data) as { status: string }).status;
               if (ev.event !== 'message') continue;
               const line = JSON.parse(ev.data) as LogLine;
               if (line.seq <= lastSeq) continue; // a reconnect may resend what we have
@@ -409,6 +411,11 @@ export function dashboardClient(L: Helpers): void {
               fresh.push(line);
             }
             if (fresh.length) appendLines(fresh);
+            if (ended) {
+              // The server closes the stream once the run is over: nothing more will come.
+              logState.textContent = `run ${run} · ended (${ended})`;
+              return;
+            }
           }
         } catch (e) {
           if (signal.aborted) return;
