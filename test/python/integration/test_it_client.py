@@ -7,7 +7,7 @@ import time
 import pytest
 
 from clusterlib import free_port, port_open, wait_status, write_script
-from titan_sdk import Op, TitanError, TitanJob
+from titan_sdk import Op, TitanError, TitanFileNotFound, TitanJob
 
 pytestmark = pytest.mark.integration
 HELLO = "print('hello from titan')\n"
@@ -63,11 +63,15 @@ def test_upload_and_fetch_artifact(client, strict_client, tmp_path, uid):
     src.write_bytes(data)
     assert client.upload_file(src) == "UPLOAD_SUCCESS"
     dest = tmp_path / "out.bin"
-    assert client.fetch_artifact(src.name, dest) == data
+    assert client.fetch_artifact(src.name, dest) is True
     assert dest.read_bytes() == data
-    assert client.fetch_artifact(f"missing-{uid}") is None
-    with pytest.raises(TitanError, match="ERROR_NOT_FOUND"):
+    assert client.fetch_bytes(src.name) == data
+    assert client.fetch_artifact(f"missing-{uid}", tmp_path / "m") is False
+    assert not (tmp_path / "m").exists()
+    with pytest.raises(TitanFileNotFound):
         strict_client.fetch_artifact(f"missing-{uid}")
+    with pytest.raises(TitanFileNotFound):
+        client.fetch_bytes(f"missing-{uid}")
     assert client.request(Op.FETCH_ASSET, f"missing-{uid}") == "ERROR_NOT_FOUND"
 
 
@@ -76,12 +80,18 @@ def test_path_traversal_upload_refused(client):
     assert reply.startswith("ERROR")
 
 
-def test_publish_and_get_artifact(client, uid):
-    assert client.publish_artifact(f"art-{uid}", "données ✓ 数据") is True
-    assert client.get_artifact(f"art-{uid}") == "données ✓ 数据".encode()
-    assert client.publish_artifact(f"bin-{uid}", b"\x00\x01\xfe\xff") is True
-    assert client.get_artifact(f"bin-{uid}") == b"\x00\x01\xfe\xff"
-    assert client.get_artifact(f"none-{uid}") is None
+def test_publish_and_get_artifact(client, tmp_path, uid):
+    src = tmp_path / f"report-{uid}.txt"
+    src.write_text("données ✓ 数据", encoding="utf-8")
+    assert client.publish_artifact(f"art:{uid}", src) is True
+    assert client.store_get(f"art:{uid}") == src.name
+    dest = tmp_path / "copy.txt"
+    assert client.get_artifact(f"art:{uid}", dest) is True
+    assert dest.read_text(encoding="utf-8") == "données ✓ 数据"
+    assert client.get_artifact(f"none:{uid}", dest) is False
+    assert client.publish_artifact(f"art2:{uid}", tmp_path / "nope.txt") is False
+    assert client.publish_bytes(f"bin-{uid}", b"\x00\x01\xfe\xff") is True
+    assert client.fetch_bytes(f"bin-{uid}") == b"\x00\x01\xfe\xff"
 
 
 def test_store_methods(client, uid):
@@ -91,7 +101,7 @@ def test_store_methods(client, uid):
     assert client.store_get(f"k-{uid}") == "a|b|c"
     assert client.store_put(f"e-{uid}", "") == "OK"
     assert client.store_get(f"e-{uid}") == ""
-    assert client.store_get(f"absent-{uid}") is None
+    assert client.store_get(f"absent-{uid}") == "NULL"
     assert client.store_smembers(f"s-{uid}") == []
     assert client.store_sadd(f"s-{uid}", "x") == 1
     assert client.store_sadd(f"s-{uid}", "x") == 0

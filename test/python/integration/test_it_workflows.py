@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from clusterlib import EXAMPLES, free_port, spawn, stop, wait_port, write_script
+from clusterlib import EXAMPLES, free_port, spawn, stop, wait_port, wait_status, write_script
 from titan_sdk import TitanClient, TitanConnectionError, TitanJob, TitanJobFailed
 
 pytestmark = pytest.mark.integration
@@ -67,9 +67,19 @@ def test_yaml_diamond_submit_and_wait(client, tmp_path, uid):
     folder = tmp_path / "diamond"
     shutil.copytree(EXAMPLES / "diamond", folder)
     (folder / "pipeline.yaml").write_text(yaml.safe_dump(_diamond_spec(uid)))
-    result = client.submit_yaml(folder / "pipeline.yaml", wait=True, timeout=60)
+    result = client.submit_yaml_and_wait(folder / "pipeline.yaml", timeout=60)
     assert result == {f"{n}-{uid}": "COMPLETED" for n in ("fetch", "left", "right", "join")}
     assert client.store_get(f"diamond-{uid}:total") == "50"  # (2+4+6+8) + (1+4+9+16)
+
+
+def test_yaml_original_style_wait(client, tmp_path, uid):
+    yaml = pytest.importorskip("yaml")
+    folder = tmp_path / "diamond"
+    shutil.copytree(EXAMPLES / "diamond", folder)
+    (folder / "pipeline.yaml").write_text(yaml.safe_dump(_diamond_spec(uid)))
+    # The original's signature and return: the submit reply once every job has ended.
+    assert client.submit_yaml(str(folder / "pipeline.yaml"), None, True, 0.5, 60) == "DAG_ACCEPTED"
+    assert client.get_job_status(f"join-{uid}") == "COMPLETED"
 
 
 def test_json_pipeline_with_project_folder(client, tmp_path, uid):
@@ -78,7 +88,7 @@ def test_json_pipeline_with_project_folder(client, tmp_path, uid):
     spec = _diamond_spec(uid)
     spec["project"] = f"proj_{uid}"  # archive mode: the folder is zipped and uploaded
     (folder / "pipeline.json").write_text(json.dumps(spec))
-    result = client.submit_yaml(folder / "pipeline.json", wait=True, timeout=60)
+    result = client.submit_yaml_and_wait(folder / "pipeline.json", timeout=60)
     assert set(result.values()) == {"COMPLETED"}
     assert client.store_get(f"diamond-{uid}:total") == "50"
 
@@ -174,3 +184,35 @@ def test_errors_are_clear_when_the_bridge_is_down(cluster, tmp_path, uid):
             client.store_get(f"down-{uid}")
         assert f"127.0.0.1:{port}" in str(err.value)
         assert "titan up" in str(err.value)
+
+
+def _gated_dag(tmp_path, uid):
+    script = write_script(tmp_path, "hello.py", "print('step ran')\n")
+    a = TitanJob(f"A{uid}", script, hitl_message="Promote the model?", max_wait_seconds=120)
+    b = TitanJob(f"B{uid}", script, parents=[a.id])
+    return a, b, f"hitl-gate-{a.id}"
+
+
+def test_hitl_gate_approved(client, tmp_path, uid):
+    a, b, gate = _gated_dag(tmp_path, uid)
+    assert client.submit_dag(f"hitl-{uid}", [a, b]) == "DAG_ACCEPTED"
+    assert client.store_get(f"titan:hitl:status:{gate}") == "CLEARED"
+    assert client.wait(a.id, timeout=60) == "COMPLETED"
+    wait_status(client, f"DAG-{gate}", {"RUNNING"}, timeout=60)
+    time.sleep(2.5)  # the gate polls a few times and keeps waiting
+    assert client.get_job_status(f"DAG-{gate}") == "RUNNING"
+    assert client.get_job_status(b.id) == "PENDING"
+    assert client.approve(gate) == "OK"
+    assert client.wait(b.id, timeout=60) == "COMPLETED"
+    assert client.get_job_status(gate) == "COMPLETED"
+    logs = client.fetch_logs(gate)
+    assert "Promote the model?" in logs and "approved" in logs
+
+
+def test_hitl_gate_rejected_cancels_children(client, tmp_path, uid):
+    a, b, gate = _gated_dag(tmp_path, uid)
+    assert client.submit_dag(f"hitl-{uid}", [a, b]) == "DAG_ACCEPTED"
+    wait_status(client, f"DAG-{gate}", {"RUNNING"}, timeout=60)
+    assert client.reject(gate) == "OK"
+    assert client.wait_dag([gate, b], timeout=60) == {gate: "FAILED", b.id: "CANCELLED"}
+    assert "rejected" in client.fetch_logs(gate)

@@ -44,6 +44,10 @@ def test_cli_store_and_status(bridge, capsys):
     bridge.statuses["j"] = ["RUNNING"]
     assert run_cli(capsys, *p, "status", "j")[:2] == (0, "RUNNING\n")
     assert run_cli(capsys, *p, "stats", "--json")[0] == 0
+    assert run_cli(capsys, *p, "approve", "hitl-gate-a")[:2] == (0, "OK\n")
+    assert bridge.kv["titan:hitl:status:hitl-gate-a"] == "APPROVED"
+    assert run_cli(capsys, *p, "reject", "hitl-gate-a")[:2] == (0, "OK\n")
+    assert bridge.kv["titan:hitl:status:hitl-gate-a"] == "REJECTED"
 
 
 def test_cli_uses_cluster_json(bridge, capsys, tmp_path):

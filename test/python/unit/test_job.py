@@ -73,10 +73,40 @@ def test_task_alias_and_unicode_args(script):
 
 
 def test_missing_script_is_file_not_found(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nope.py"):
+    with pytest.raises(FileNotFoundError, match="job script not found: .*nope.py"):
         TitanJob("a", str(tmp_path / "nope.py"))
     with pytest.raises(TitanError):
         TitanJob("a", str(tmp_path / "nope.py"))
+
+
+def test_archive_job_reads_nothing(tmp_path):
+    job = TitanJob("t", "absent.zip/main.py", is_archive=True)  # no local file needed
+    assert job.payload_b64 == ""
+
+
+def test_script_read_at_construction(tmp_path):
+    path = tmp_path / "s.py"
+    path.write_bytes(SCRIPT)
+    job = TitanJob("a", str(path))
+    path.unlink()  # already embedded
+    assert job.to_string() == f"a|RUN_PAYLOAD|s.py||{B64}|GENERAL|1|0|[]"
+
+
+def test_original_positional_signature(script):
+    # (job_id, filename, job_type, args, parents, port, is_archive, priority, delay,
+    #  affinity, requirement, hitl_message, max_wait_seconds)
+    job = TitanJob("a", script, "RUN_PAYLOAD", "--x 1", ["p"], 0, False, 3, 5, True, "GPU",
+                   "check it", 600)
+    assert job.to_string() == f"a|RUN_PAYLOAD|train.py|--x 1|{B64}|GPU|3|5|[p]|AFFINITY"
+    assert (job.hitl_message, job.max_wait_seconds) == ("check it", 600)
+    default = TitanJob("b", script)
+    assert (default.args, default.hitl_message, default.max_wait_seconds) == ("", None, 172800)
+
+
+@pytest.mark.parametrize("job_type", ["SERVICE", "DEPLOY_PAYLOAD", "service"])
+def test_service_type_aliases(script, job_type):
+    job = TitanJob("web", script, job_type=job_type, port=8080)
+    assert job.is_service and job.kind == "DEPLOY_PAYLOAD"
 
 
 def test_service_needs_port(script):
