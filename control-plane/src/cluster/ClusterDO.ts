@@ -584,10 +584,10 @@ export class ClusterDO extends DurableObject<Env> {
 
   /** Retention: ended jobs finished before `cutoff` go, with their history, edges and emptied DAGs. */
   private forgetEndedJobs(cutoff: number): void {
-    const old = "SELECT id FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED') AND finished_at < ?";
+    const old = "SELECT id FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED') AND finished_at <= ?";
     this.sql.exec(`DELETE FROM history WHERE job_id IN (${old})`, cutoff);
     this.sql.exec(`DELETE FROM edges WHERE child IN (${old})`, cutoff);
-    this.sql.exec("DELETE FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED') AND finished_at < ?", cutoff);
+    this.sql.exec("DELETE FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED') AND finished_at <= ?", cutoff);
     this.sql.exec('DELETE FROM dags WHERE id NOT IN (SELECT dag FROM jobs WHERE dag IS NOT NULL)');
   }
 
@@ -609,7 +609,9 @@ export class ClusterDO extends DurableObject<Env> {
     let next = r.t;
     if (next === null) return;
     if (this.alarmAt !== null && this.alarmAt <= next && this.alarmAt > Date.now() - 1000) return;
-    next = Math.max(next, Date.now());
+    // Never the current instant: inside alarm() the clock stands still, and an alarm re-set to the
+    // time that is firing now counts as handled and is dropped.
+    next = Math.max(next, Date.now() + 5);
     this.alarmAt = next;
     void this.ctx.storage.setAlarm(next);
   }
