@@ -7,7 +7,7 @@ import type { Env } from '../env';
 import { chooseJobs } from './choose';
 import { validateDag } from './dag';
 import { toLeasedJob, toView, type JobRow, type StoredSpec } from './jobRow';
-import { DEFAULT_CONFIG, outcomeOf, outcomeOfExpiry, type SchedulerConfig } from './policy';
+import { DEFAULT_CONFIG, nextAlarmAt, outcomeOf, outcomeOfExpiry, type SchedulerConfig } from './policy';
 import { SCHEMA } from './schema';
 
 /** A job as the API hands it over: ids assigned, inline payloads already stored by hash. */
@@ -606,12 +606,8 @@ export class ClusterDO extends DurableObject<Env> {
         this.cfg.jobRetentionMs,
       )
       .one();
-    let next = r.t;
+    const next = nextAlarmAt(r.t, this.alarmAt, Date.now());
     if (next === null) return;
-    if (this.alarmAt !== null && this.alarmAt <= next && this.alarmAt > Date.now() - 1000) return;
-    // Never the current instant: inside alarm() the clock stands still, and an alarm re-set to the
-    // time that is firing now counts as handled and is dropped.
-    next = Math.max(next, Date.now() + 5);
     this.alarmAt = next;
     void this.ctx.storage.setAlarm(next);
   }
