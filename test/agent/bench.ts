@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-// End-to-end agent throughput: `npx tsx test/agent/bench.ts`.
+// End-to-end agent throughput: `npx tsx test/agent/bench.ts [--python-zygote on|off]`.
 import { fileURLToPath } from 'node:url';
-import { startAgent } from '../../worker-agent/src/agent';
+import { PYTHON_ZYGOTE_DEFAULT, startAgent } from '../../worker-agent/src/agent';
 import type { JobSpecInput } from '../../control-plane/src/contract/jobs';
 import { sleep, startCluster, tmpdir, type Cluster } from './helpers';
 
@@ -35,14 +35,14 @@ function pythonStartupMs(): number {
   return times.sort((a, b) => a - b)[4];
 }
 
-export async function benchAgent(): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
+export async function benchAgent(pythonZygote = PYTHON_ZYGOTE_DEFAULT): Promise<Record<string, number>> {
+  const out: Record<string, number> = { python_zygote: pythonZygote ? 1 : 0 };
   const py = pythonStartupMs();
   out['python3_startup_ms'] = Math.round(py);
   for (const agents of [1, 2]) {
     const c = await startCluster();
     const running = await Promise.all(
-      Array.from({ length: agents }, (_, i) => startAgent({ url: c.url, token: c.agentToken, slots: 4, name: `bench-${i}`, workdir: tmpdir('bench'), log: () => {} })),
+      Array.from({ length: agents }, (_, i) => startAgent({ url: c.url, token: c.agentToken, slots: 4, name: `bench-${i}`, workdir: tmpdir('bench'), log: () => {}, pythonZygote })),
     );
     try {
       const tag = `${agents}agent${agents > 1 ? 's' : ''}x4`;
@@ -64,7 +64,8 @@ export async function benchAgent(): Promise<Record<string, number>> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  benchAgent().then(
+  const flag = process.argv.indexOf('--python-zygote');
+  benchAgent(flag > 0 ? process.argv[flag + 1] !== 'off' : undefined).then(
     (r) => {
       for (const [k, v] of Object.entries(r)) console.log(`${k.padEnd(40)} ${v}`);
       process.exit(0);

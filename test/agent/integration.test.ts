@@ -22,7 +22,7 @@ async function cluster(vars: Record<string, string> = {}): Promise<Cluster> {
   return c;
 }
 
-async function agent(c: Cluster, extra: { capabilities?: string[]; slots?: number; name?: string } = {}): Promise<RunningAgent & { lines: string[] }> {
+async function agent(c: Cluster, extra: { capabilities?: string[]; slots?: number; name?: string; pythonZygote?: boolean } = {}): Promise<RunningAgent & { lines: string[] }> {
   const lines: string[] = [];
   const a = await startAgent({ url: c.url, token: c.agentToken, clientToken: c.clientToken, workdir: tmpdir('agent'), log: (l) => lines.push(l), ...extra });
   cleanups.push(() => a.stop(500));
@@ -44,16 +44,25 @@ const portOpen = (port: number) =>
     s.once('error', () => resolve(false));
   });
 
-describe.skipIf(!hasLocalControlPlane)('agent against a local control plane', { timeout: 60_000 }, () => {
+// The Python-job behaviours, with jobs forked by the warm zygote and with a fresh interpreter each.
+describe.skipIf(!hasLocalControlPlane).each([
+  { mode: 'python zygote', pythonZygote: true },
+  { mode: 'plain spawn', pythonZygote: false },
+])('Python jobs ($mode)', { timeout: 60_000 }, ({ pythonZygote }) => {
+  const zygoteFlag = ['--python-zygote', pythonZygote ? 'on' : 'off'];
+  /** The job really ran the way this block is about (the zygote never silently stood aside). */
+  const expectStartedBy = (logs: string) => expect(logs).toMatch(pythonZygote ? /\[system\] started \S+\.py from the python zygote/ : /\[system\] started python\S* \S+\.py \(pid/);
+
   it('runs a Python job with the SDK importable and ships its output to the job logs', async () => {
     const c = await cluster();
-    await agent(c);
+    await agent(c, { pythonZygote });
     const { job } = await c.client.submitJob(
       py('import os, sys\nimport titan_sdk\nprint("hello from", os.environ["TITAN_JOB_ID"], "bridge", os.environ.get("TITAN_PORT"))\nprint("to stderr", file=sys.stderr)\nsys.stdout.write("no newline")\n'),
     );
     const done = await waitEnded(c.client, job.id);
     expect(done.state).toBe('COMPLETED');
     const logs = await logText(c.client, job.id);
+    expectStartedBy(logs);
     expect(logs).toContain(`[stdout] hello from ${job.id} bridge`);
     expect(logs).toContain('[stderr] to stderr');
     expect(logs).toContain('[stdout] no newline');
@@ -62,39 +71,31 @@ describe.skipIf(!hasLocalControlPlane)('agent against a local control plane', { 
 
   it('lets job scripts use the SDK through the embedded bridge', async () => {
     const c = await cluster();
-    const a = await agent(c);
+    const a = await agent(c, { pythonZygote });
     if (!a.bridgePort) return; // bridge not available in this checkout (the agent warned)
     const { job } = await c.client.submitJob(py('from titan_sdk import TitanClient\nTitanClient().store_put("agent-test", "via-bridge")\nprint("stored")\n'));
     expect((await waitEnded(c.client, job.id)).state).toBe('COMPLETED');
     expect(await c.client.kvGet('agent-test')).toBe('via-bridge');
+    expectStartedBy(await logText(c.client, job.id));
   });
 
   it('a failing job is retried and ends FAILED/DEAD with its attempts counted', async () => {
     const c = await cluster();
-    await agent(c);
+    await agent(c, { pythonZygote });
     const { job } = await c.client.submitJob(py('import sys\nprint("failing")\nsys.exit(3)\n', { maxRetries: 2 }));
     const done = await waitEnded(c.client, job.id);
     expect(done.state).toBe('DEAD');
     expect(done.status).toBe('FAILED');
     expect(done.attempts).toBe(3);
     expect(done.exitCode).toBe(3);
-  });
-
-  it('a GPU job waits for an agent with GPU, then runs there', async () => {
-    const c = await cluster();
-    await agent(c, { name: 'cpu-only' });
-    const { job } = await c.client.submitJob(py('print("on gpu")\n', { requirement: 'GPU' }));
-    await sleep(1500);
-    expect((await c.client.getJob(job.id)).job.state).toBe('QUEUED');
-    const gpu = await agent(c, { name: 'gpu-box', capabilities: ['GPU'] });
-    const done = await waitEnded(c.client, job.id);
-    expect(done.state).toBe('COMPLETED');
-    expect(done.node).toBe(gpu.name); // node: the name of the agent that ran it
+    const logs = await logText(c.client, job.id);
+    expectStartedBy(logs);
+    expect(logs).toContain('[stdout] failing');
   });
 
   it('an agent killed with SIGKILL mid-job: the job is re-run by another agent', async () => {
     const c = await cluster({ LEASE_TTL_MS: '2000', HEARTBEAT_MS: '500' });
-    const victim = spawnAgentProcess(['--url', c.url, '--token', c.agentToken, '--name', 'victim', '--slots', '1', '--workdir', tmpdir('victim')]);
+    const victim = spawnAgentProcess(['--url', c.url, '--token', c.agentToken, '--name', 'victim', '--slots', '1', '--workdir', tmpdir('victim'), ...zygoteFlag]);
     cleanups.push(() => victim.proc.kill('SIGKILL'));
     await victim.ready;
     const { job } = await c.client.submitJob(py('import os, time\nprint("pid", os.getpid(), flush=True)\ntime.sleep(3)\nprint("finished")\n', { maxRetries: 3 }));
@@ -104,17 +105,18 @@ describe.skipIf(!hasLocalControlPlane)('agent against a local control plane', { 
     });
     cleanups.push(() => process.kill(first, 'SIGKILL')); // its process group outlives a SIGKILLed agent
     victim.proc.kill('SIGKILL');
-    const rescuer = await agent(c, { name: 'rescuer' });
+    const rescuer = await agent(c, { name: 'rescuer', pythonZygote });
     const done = await waitEnded(c.client, job.id, 30_000);
     expect(done.state).toBe('COMPLETED');
     expect(done.node).toBe(rescuer.name);
+    expectStartedBy(await logText(c.client, job.id));
     expect(done.attempts).toBeGreaterThanOrEqual(2);
   });
 
   it('an agent restarted under the same name and workdir kills its predecessor\'s orphans; the job is re-queued', async () => {
     const c = await cluster();
     const workdir = tmpdir('phoenix');
-    const args = ['--url', c.url, '--token', c.agentToken, '--name', 'phoenix', '--slots', '1', '--workdir', workdir];
+    const args = ['--url', c.url, '--token', c.agentToken, '--name', 'phoenix', '--slots', '1', '--workdir', workdir, ...zygoteFlag];
     const before = spawnAgentProcess(args);
     cleanups.push(() => before.proc.kill('SIGKILL'));
     await before.ready;
@@ -132,11 +134,12 @@ describe.skipIf(!hasLocalControlPlane)('agent against a local control plane', { 
     const done = await waitEnded(c.client, job.id);
     expect(done.state).toBe('COMPLETED');
     expect(done.attempts).toBe(2);
+    expectStartedBy(await logText(c.client, job.id));
   });
 
   it('a job over its timeoutMs is killed with its children and reports TIMEOUT', async () => {
     const c = await cluster();
-    await agent(c);
+    await agent(c, { pythonZygote });
     const { job } = await c.client.submitJob(
       py('import subprocess, time\np = subprocess.Popen(["sleep", "1000"])\nprint("child", p.pid, flush=True)\ntime.sleep(1000)\n', { timeoutMs: 1500, maxRetries: 0 }),
     );
@@ -144,18 +147,50 @@ describe.skipIf(!hasLocalControlPlane)('agent against a local control plane', { 
     expect(done.state).toBe('DEAD');
     const logs = await logText(c.client, job.id);
     expect(logs).toMatch(/timeout after 1500 ms/);
+    expectStartedBy(logs);
     const child = Number(/\[stdout\] child (\d+)/.exec(logs)![1]);
     await waitFor('the sleep child to be gone', async () => !pidAlive(child), 5000);
   });
 
   it('cancelling a running job kills its process tree', async () => {
     const c = await cluster({ HEARTBEAT_MS: '500' }); // the cancel order rides on the heartbeat
-    await agent(c);
+    await agent(c, { pythonZygote });
     const { job } = await c.client.submitJob(py('import os, time\nprint("pid", os.getpid(), flush=True)\ntime.sleep(1000)\n'));
     const pid = await waitFor('the job to start', async () => Number(/pid (\d+)/.exec(await logText(c.client, job.id))?.[1]) || undefined);
     await c.client.cancelJob(job.id);
     expect((await waitEnded(c.client, job.id)).state).toBe('CANCELLED');
     await waitFor('the job process to be gone', async () => !pidAlive(pid), 8000);
+    expectStartedBy(await logText(c.client, job.id));
+  });
+
+  it('runs an archive entry with the unpacked root importable, and refuses a zip with ../evil', async () => {
+    const c = await cluster();
+    await agent(c, { pythonZygote });
+    const enc = (s: string) => new TextEncoder().encode(s);
+    await c.client.putArtifact('good.zip', zipSync({ 'app/main.py': enc('from pkg.m import X\nprint("got", X)\n'), 'pkg/__init__.py': enc(''), 'pkg/m.py': enc('X = "from-pkg"\n') }));
+    await c.client.putArtifact('evil.zip', zipSync({ 'main.py': enc('print(1)\n'), '../evil': enc('pwned') }));
+    const good = (await c.client.submitJob({ type: 'RUN_ARCHIVE', archive: 'good.zip', file: 'app/main.py' })).job;
+    const evil = (await c.client.submitJob({ type: 'RUN_ARCHIVE', archive: 'evil.zip', file: 'main.py', maxRetries: 0 })).job;
+    expect((await waitEnded(c.client, good.id)).state).toBe('COMPLETED');
+    expect(await logText(c.client, good.id)).toContain('[stdout] got from-pkg');
+    expectStartedBy(await logText(c.client, good.id));
+    const bad = await waitEnded(c.client, evil.id);
+    expect(bad.state).toBe('DEAD');
+    expect(await logText(c.client, evil.id)).toMatch(/\[system\] cannot start: archive refused: entry "\.\.\/evil"/);
+  });
+});
+
+describe.skipIf(!hasLocalControlPlane)('agent against a local control plane', { timeout: 60_000 }, () => {
+  it('a GPU job waits for an agent with GPU, then runs there', async () => {
+    const c = await cluster();
+    await agent(c, { name: 'cpu-only' });
+    const { job } = await c.client.submitJob(py('print("on gpu")\n', { requirement: 'GPU' }));
+    await sleep(1500);
+    expect((await c.client.getJob(job.id)).job.state).toBe('QUEUED');
+    const gpu = await agent(c, { name: 'gpu-box', capabilities: ['GPU'] });
+    const done = await waitEnded(c.client, job.id);
+    expect(done.state).toBe('COMPLETED');
+    expect(done.node).toBe(gpu.name); // node: the name of the agent that ran it
   });
 
   it('a crashing service is restarted, reported running, and can be stopped', async () => {
@@ -184,21 +219,6 @@ describe.skipIf(!hasLocalControlPlane)('agent against a local control plane', { 
     expect(['COMPLETED', 'CANCELLED']).toContain(ended.state);
     await waitFor('the service process to be gone', async () => !pidAlive(pids.at(-1)!) && !(await portOpen(port)), 8000);
     expect(await logText(c.client, job.id)).toMatch(/restart #1/);
-  });
-
-  it('runs an archive entry with the unpacked root importable, and refuses a zip with ../evil', async () => {
-    const c = await cluster();
-    await agent(c);
-    const enc = (s: string) => new TextEncoder().encode(s);
-    await c.client.putArtifact('good.zip', zipSync({ 'app/main.py': enc('from pkg.m import X\nprint("got", X)\n'), 'pkg/__init__.py': enc(''), 'pkg/m.py': enc('X = "from-pkg"\n') }));
-    await c.client.putArtifact('evil.zip', zipSync({ 'main.py': enc('print(1)\n'), '../evil': enc('pwned') }));
-    const good = (await c.client.submitJob({ type: 'RUN_ARCHIVE', archive: 'good.zip', file: 'app/main.py' })).job;
-    const evil = (await c.client.submitJob({ type: 'RUN_ARCHIVE', archive: 'evil.zip', file: 'main.py', maxRetries: 0 })).job;
-    expect((await waitEnded(c.client, good.id)).state).toBe('COMPLETED');
-    expect(await logText(c.client, good.id)).toContain('[stdout] got from-pkg');
-    const bad = await waitEnded(c.client, evil.id);
-    expect(bad.state).toBe('DEAD');
-    expect(await logText(c.client, evil.id)).toMatch(/\[system\] cannot start: archive refused: entry "\.\.\/evil"/);
   });
 
   it('logs written while the control plane is down arrive after it comes back, once each', async () => {

@@ -13,6 +13,7 @@ import { ResultReporter } from './reporter';
 import { runJob, type JobHandle } from './runners/job';
 import { pidFiles, resolvePython } from './runners/process';
 import type { RunContext } from './runners/script';
+import { PythonZygote } from './zygote/pythonZygote';
 
 export interface AgentOptions {
   url: string;
@@ -27,7 +28,12 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** Already-detected machine facts (the CLI detects once and prints them). */
   detected?: Detected;
+  /** Fork `.py` batch jobs from a pre-warmed interpreter (see zygote/zygote.py). */
+  pythonZygote?: boolean;
 }
+
+/** Whether agents use the Python zygote unless told otherwise. */
+export const PYTHON_ZYGOTE_DEFAULT = true;
 
 export interface RunningAgent {
   id: string;
@@ -139,7 +145,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const python = resolvePython(workdir);
   const reaped = pidFiles.reap(path.join(workdir, 'pids'));
   if (reaped.length) log(`killed ${reaped.length} job process group(s) left by a previous agent on ${workdir}`);
-  const ctx: RunContext = { client, workdir, url: opts.url, python, log, onServiceChange: () => heartbeatNow.wake() };
+  // Started now, so it is warm by the time the first lease arrives; until then jobs are spawned.
+  const zygote = (opts.pythonZygote ?? PYTHON_ZYGOTE_DEFAULT) ? new PythonZygote(python, log) : undefined;
+  const ctx: RunContext = { client, workdir, url: opts.url, python, zygote, log, onServiceChange: () => heartbeatNow.wake() };
 
   function start(lease: Lease): void {
     if (running.has(lease.leaseId)) return;
@@ -220,9 +228,18 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   }
 
   // ---- start ----
-  applyRegistration(await registerOnce());
+  try {
+    applyRegistration(await registerOnce());
+  } catch (err) {
+    zygote?.close();
+    throw err;
+  }
   bridge = await startEmbeddedBridge(bridgeClient, log);
   ctx.bridgePort = bridge?.port;
+  // Warming up ran alongside registration; let the first leases have it, but never hang on it.
+  if (zygote && !(await Promise.race([zygote.firstReady, sleep(10_000).then(() => false)]))) {
+    log('python zygote not ready; Python jobs use plain spawn until it is');
+  }
   outbox.start();
   const loops = Promise.all([leaseLoop(), heartbeatLoop()]);
 
@@ -240,6 +257,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await Promise.race([Promise.all([reporter.drained(), outbox.drained()]), sleep(10_000)]);
     if (outbox.pending) log(`${outbox.pending} log batch(es) left in ${path.join(workdir, 'outbox')}; sent on next start`);
     stopped = true;
+    zygote?.close();
     heartbeatNow.wake();
     try {
       await client.deregister(agentId);

@@ -15,10 +15,12 @@ export interface CliConfig {
   workdir?: string;
   graceMs: number;
   highMemGiB: number;
+  /** Unset: the agent's default. */
+  pythonZygote?: boolean;
 }
 
 const USAGE =
-  'usage: titan agent --url URL --token TOKEN [--client-token T] [--capabilities GPU,HIGH_MEM] [--slots N] [--ephemeral] [--name NAME] [--workdir DIR] [--grace SECONDS] [--high-mem-gib N]';
+  'usage: titan agent --url URL --token TOKEN [--client-token T] [--capabilities GPU,HIGH_MEM] [--slots N] [--ephemeral] [--name NAME] [--workdir DIR] [--grace SECONDS] [--high-mem-gib N] [--python-zygote on|off]';
 
 /** Flags > environment > `.titan/cluster.json` in the cwd. Pure apart from reading that file. */
 export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): CliConfig {
@@ -35,6 +37,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: strin
       workdir: { type: 'string' },
       grace: { type: 'string' },
       'high-mem-gib': { type: 'string' },
+      'python-zygote': { type: 'string' },
     },
     strict: true,
   });
@@ -54,6 +57,8 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: strin
   };
   const slots = num(values.slots, 4, 'slots');
   if (!Number.isInteger(slots) || slots < 1) throw new Error(`--slots must be a whole number ≥ 1\n${USAGE}`);
+  const zygote = values['python-zygote'];
+  if (zygote !== undefined && zygote !== 'on' && zygote !== 'off') throw new Error(`--python-zygote must be on or off\n${USAGE}`);
   return {
     url,
     token,
@@ -65,6 +70,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: strin
     workdir: values.workdir,
     graceMs: num(values.grace, 30, 'grace') * 1000,
     highMemGiB: num(values['high-mem-gib'], DEFAULT_HIGH_MEM_GIB, 'high-mem-gib'),
+    pythonZygote: zygote === undefined ? undefined : zygote === 'on',
   };
 }
 
@@ -82,6 +88,7 @@ export async function runAgentCli(argv: string[]): Promise<void> {
     name: cfg.name,
     workdir: cfg.workdir,
     detected,
+    pythonZygote: cfg.pythonZygote,
     log: (l) => console.log(l),
   });
   console.log(`bridge for jobs on 127.0.0.1:${agent.bridgePort || '(none)'}`);

@@ -3,7 +3,7 @@ import { parseArgs, UsageError } from './args';
 const HELP = `titan — Titan Edge command line
 
   titan up [--state DIR] [--http-port N] [--bridge-port N] [--manifest-port N | --no-manifest] [--agents N] [--capabilities TAGS] [--slots N] [--demo]
-  titan agent --url URL --token TOKEN [--capabilities GPU,HIGH_MEM] [--slots N] [--ephemeral] [--name NAME] [--workdir DIR]
+  titan agent --url URL --token TOKEN [--capabilities GPU,HIGH_MEM] [--slots N] [--ephemeral] [--name NAME] [--workdir DIR] [--python-zygote on|off]
   titan bridge --url URL --token TOKEN [--host H] [--port N]
   titan submit FILE.yaml [--wait]
   titan status ID | logs ID [-f] | cancel ID | retry ID | stop ID

@@ -3,6 +3,9 @@ import path from 'node:path';
 import type { JobResultStatus, Lease } from '../../../control-plane/src/contract/agents';
 import { isArchive, isService } from '../../../control-plane/src/contract/jobs';
 import type { LogShipper } from '../logShipper';
+import { forkTree } from '../zygote/forkTree';
+import { isPythonFile } from '../zygote/protocol';
+import type { ZygoteError } from '../zygote/pythonZygote';
 import { prepareArchive } from './archive';
 import { commandFor, jobEnv, spawnTree, type Proc } from './process';
 import { prepareScript, type RunContext } from './script';
@@ -70,10 +73,31 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
       if (handle.killedFor) return outcomeOf({ code: null, signal: null }, false, handle.killedFor);
       const { cmd, argv } = commandFor(prepared.file, job.args, ctx.python);
       const env = jobEnv({ base: process.env, job, url: ctx.url, bridgePort: ctx.bridgePort, pythonPath: isArchive(job.type) ? [prepared.cwd] : [] });
+      const pidDir = path.join(ctx.workdir, 'pids');
+      const onOutput = (s: 'stdout' | 'stderr', c: string) => logs.write(s, c);
       const start = () => {
-        const p = spawnTree({ cmd, argv, cwd: prepared.cwd, env, onOutput: (s, c) => logs.write(s, c), pidDir: path.join(ctx.workdir, 'pids') });
+        const p = spawnTree({ cmd, argv, cwd: prepared.cwd, env, onOutput, pidDir });
         logs.system(`started ${path.basename(cmd)} ${job.file} (pid ${p.pid}, attempt ${job.attempt})`);
         return p;
+      };
+      // A batch `.py` job is forked by the warm zygote when it can be, else spawned as above.
+      const launch = async (): Promise<Proc> => {
+        const zygote = isPythonFile(prepared.file) ? ctx.zygote : undefined;
+        const refused = zygote?.refusal(env);
+        if (zygote && !refused) {
+          try {
+            const args = { file: prepared.file, args: job.args, cwd: prepared.cwd, env, onOutput, note: (t: string) => logs.system(t), fifoDir: path.join(ctx.workdir, 'fifo'), pidDir };
+            const p = await forkTree(zygote, args);
+            logs.system(`started ${job.file} from the python zygote (pid ${p.pid}, attempt ${job.attempt})`);
+            return p;
+          } catch (err) {
+            if ((err as ZygoteError).maybeStarted) throw err; // spawning again could run it twice
+            logs.system(`python zygote could not start it (${(err as Error).message}); spawning instead`);
+          }
+        } else if (refused?.startsWith('job sets')) {
+          logs.system(`spawning a fresh interpreter: ${refused}`); // worth knowing why it is slower
+        }
+        return start();
       };
 
       if (isService(job.type)) {
@@ -84,7 +108,14 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
         return outcomeOf({ code: null, signal: null }, false, handle.killedFor ?? 'stop');
       }
 
-      proc = start();
+      try {
+        proc = await launch();
+      } catch (err) {
+        const msg = (err as Error).message;
+        logs.system(`cannot start: ${msg}`);
+        return { status: 'FAILED', exitCode: null, error: msg.slice(0, 4000) };
+      }
+      if (handle.killedFor) void proc.killTree(graceMs); // killed while it was being started
       let timedOut = false;
       const timer = job.timeoutMs
         ? setTimeout(() => {

@@ -71,7 +71,7 @@ export interface Proc {
   killTree(graceMs?: number): Promise<void>;
 }
 
-function killGroup(pid: number, sig: NodeJS.Signals): boolean {
+export function killGroup(pid: number, sig: NodeJS.Signals): boolean {
   try {
     process.kill(-pid, sig);
     return true;
@@ -115,22 +115,19 @@ export function spawnTree(opts: {
     });
     child.on('close', () => exit && resolve(exit));
   });
+  return { pid: child.pid ?? -1, exited, killTree: child.pid ? treeKiller(child.pid, exited) : () => Promise.resolve() };
+}
+
+/** `Proc.killTree` for the process group led by `pid`: SIGTERM, SIGKILL after the grace. */
+export function treeKiller(pid: number, exited: Promise<unknown>): (graceMs?: number) => Promise<void> {
   let killing: Promise<void> | undefined;
-  return {
-    pid: child.pid ?? -1,
-    exited,
-    killTree(graceMs = 3000) {
-      const pid = child.pid;
-      if (!pid) return Promise.resolve();
-      killing ??= (async () => {
-        if (!killGroup(pid, 'SIGTERM')) return;
-        const t = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(t);
-      })();
-      return killing;
-    },
-  };
+  return (graceMs = 3000) =>
+    (killing ??= (async () => {
+      if (!killGroup(pid, 'SIGTERM')) return;
+      const t = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(t);
+    })());
 }
 
 /** Process start time from /proc (Linux), so a recycled pid is never mistaken for our job. */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LeasedJob } from '../../../control-plane/src/contract/agents';
 import type { TitanHttpClient } from '../../../sdk/ts/client';
+import type { PythonZygote } from '../zygote/pythonZygote';
 
 export interface RunContext {
   client: TitanHttpClient;
@@ -11,6 +12,8 @@ export interface RunContext {
   bridgePort?: number;
   /** Interpreter for `.py` files. */
   python?: string;
+  /** Forks `.py` batch jobs from a warm interpreter when set (and ready). */
+  zygote?: PythonZygote;
   log?: (line: string) => void;
   /** A service changed state: worth telling the control plane now, not at the next heartbeat. */
   onServiceChange?: () => void;
