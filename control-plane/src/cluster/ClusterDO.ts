@@ -4,7 +4,7 @@ import { isService, isTerminal, type DagView, type HistoryEntry, type JobSpec, t
 import type { StatsResponse } from '../contract/stats';
 import { fail, ok, type Result } from '../lib/result';
 import type { Env } from '../env';
-import { chooseJobs } from './choose';
+import { chooseJobs, mergeByRank } from './choose';
 import { validateDag } from './dag';
 import { toLeasedJob, toView, type JobRow, type StoredSpec } from './jobRow';
 import { DEFAULT_CONFIG, nextAlarmAt, outcomeOf, outcomeOfExpiry, type SchedulerConfig } from './policy';
@@ -389,14 +389,18 @@ export class ClusterDO extends DurableObject<Env> {
     const caps: string[] = JSON.parse(agent.caps);
     const capSet = new Set(caps);
     const limit = max * 4 + 16;
-    const rows = this.sql
-      .exec<{ id: string; requirement: string; affinity_agent: string | null }>(
-        `SELECT id, requirement, affinity_agent FROM jobs WHERE state = 'QUEUED' AND requirement IN (${caps.map(() => '?').join(',')})
-         ORDER BY priority DESC, seq ASC LIMIT ?`,
-        ...caps, limit,
-      )
-      .toArray()
-      .map((r) => ({ id: r.id, requirement: r.requirement, affinityAgent: r.affinity_agent }));
+    // One ordered index walk per capability (no sort of the whole queue), merged in memory.
+    const rows = mergeByRank(
+      caps.map((cap) =>
+        this.sql
+          .exec<{ id: string; requirement: string; affinity_agent: string | null; priority: number; seq: number }>(
+            "SELECT id, requirement, affinity_agent, priority, seq FROM jobs WHERE state = 'QUEUED' AND requirement = ? ORDER BY priority DESC, seq ASC LIMIT ?",
+            cap, limit,
+          )
+          .toArray()
+          .map((r) => ({ id: r.id, requirement: r.requirement, affinityAgent: r.affinity_agent, priority: r.priority, seq: r.seq })),
+      ),
+    );
     const chosen = chooseJobs(rows, { id: agent.id, capabilities: capSet }, (a) => this.isAlive(a, now), max);
     const expires = now + this.cfg.leaseTtlMs;
     const leases: Lease[] = [];
@@ -579,6 +583,9 @@ export class ClusterDO extends DurableObject<Env> {
     this.sql.exec('DELETE FROM agents WHERE ephemeral = 1 AND last_seen < ? AND id NOT IN (SELECT agent_id FROM jobs WHERE agent_id IS NOT NULL)', now - this.cfg.agentSilentMs * 5);
     this.sql.exec('DELETE FROM lease_results WHERE ts < ?', now - 24 * 3600_000);
     this.forgetEndedJobs(now - this.cfg.jobRetentionMs);
+    // Safety net for the invariants scheduleAlarm relies on: a stray due time would re-fire forever.
+    this.sql.exec("UPDATE jobs SET ready_at = NULL WHERE ready_at <= ? AND state NOT IN ('PENDING', 'FAILED')", now);
+    this.sql.exec('UPDATE jobs SET lease_expires = NULL WHERE lease_expires <= ? AND lease_id IS NULL', now);
     this.scheduleAlarm();
   }
 
@@ -599,10 +606,12 @@ export class ClusterDO extends DurableObject<Env> {
   private scheduleAlarm(): void {
     const r = this.sql
       .exec<{ t: number | null }>(
+        // Each MIN is one index probe: lease_expires is set only while a lease is held, ready_at only
+        // while PENDING on a delay or FAILED awaiting a retry, finished_at only once a run has ended.
         `SELECT MIN(t) AS t FROM (
-           SELECT MIN(lease_expires) AS t FROM jobs WHERE lease_id IS NOT NULL
-           UNION ALL SELECT MIN(ready_at) FROM jobs WHERE state IN ('PENDING', 'FAILED') AND ready_at IS NOT NULL
-           UNION ALL SELECT MIN(finished_at) + ? FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED'))`,
+           SELECT MIN(lease_expires) AS t FROM jobs
+           UNION ALL SELECT MIN(ready_at) FROM jobs
+           UNION ALL SELECT MIN(finished_at) + ? FROM jobs)`,
         this.cfg.jobRetentionMs,
       )
       .one();
@@ -633,8 +642,8 @@ export class ClusterDO extends DurableObject<Env> {
   }
 
   private setState(job: JobRow, state: JobState, now: number, note: string | null): void {
-    const ended = isTerminal(state) ? now : null;
-    this.sql.exec('UPDATE jobs SET state = ?, finished_at = COALESCE(?, finished_at) WHERE id = ?', state, ended, job.id);
+    if (isTerminal(state)) this.sql.exec('UPDATE jobs SET state = ?, finished_at = ?, ready_at = NULL WHERE id = ?', state, now, job.id);
+    else this.sql.exec('UPDATE jobs SET state = ? WHERE id = ?', state, job.id);
     this.history(job.id, job.run, now, state, note);
   }
 

@@ -23,3 +23,8 @@ export function chooseJobs(
   }
   return out;
 }
+
+/** Queue lists, each already ordered, merged into one: higher priority first, then older (lower seq). */
+export function mergeByRank<T extends { priority: number; seq: number }>(lists: readonly (readonly T[])[]): T[] {
+  return lists.flat().sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseJobs } from '../../../control-plane/src/cluster/choose';
+import { chooseJobs, mergeByRank } from '../../../control-plane/src/cluster/choose';
 import { canTransition, nextAlarmAt, outcomeOf, outcomeOfExpiry, retryDelayMs } from '../../../control-plane/src/cluster/policy';
 import { isSafeName, isSafeRelativePath, userStatus } from '../../../control-plane/src/contract';
 import { shardOf } from '../../../control-plane/src/store/shard';
@@ -71,6 +71,11 @@ describe('chooseJobs', () => {
     expect(chooseJobs(c, agent, () => true, 1)).toEqual([]);
     expect(chooseJobs(c, agent, () => false, 1).map((x) => x.id)).toEqual(['child']);
     expect(chooseJobs(c, { ...agent, id: 'a2' }, () => true, 1).map((x) => x.id)).toEqual(['child']);
+  });
+  it('merges per-capability queues by priority, then age', () => {
+    const gpu = [{ id: 'g1', priority: 5, seq: 9 }, { id: 'g2', priority: 1, seq: 2 }];
+    const cpu = [{ id: 'c1', priority: 5, seq: 3 }, { id: 'c2', priority: 1, seq: 1 }];
+    expect(mergeByRank([gpu, cpu]).map((x) => x.id)).toEqual(['c1', 'g1', 'c2', 'g2']);
   });
   it('respects max', () => {
     const c = Array.from({ length: 5 }, (_, i) => ({ id: `j${i}`, requirement: 'GENERAL', affinityAgent: null }));
