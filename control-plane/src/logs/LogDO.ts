@@ -43,7 +43,7 @@ export class LogDO extends DurableObject<Env> {
     this.sql.exec("INSERT INTO meta (k, v) VALUES ('job', ?) ON CONFLICT(k) DO NOTHING", jobId);
     if (fresh.length) this.publish(run, fresh);
     const lastSeq = this.sql.exec<{ s: number | null }>('SELECT MAX(seq) AS s FROM lines WHERE run = ?', run).one().s ?? rolledUpTo;
-    await this.rollIfFull(jobId, run);
+    await this.rollIfFull(jobId);
     return { stored, lastSeq };
   }
 
@@ -121,7 +121,8 @@ export class LogDO extends DurableObject<Env> {
     return this.sql.exec<{ s: number | null }>('SELECT MAX(last) AS s FROM chunks WHERE run = ?', run).one().s ?? 0;
   }
 
-  private async rollIfFull(jobId: string, run: number): Promise<void> {
+  /** Past the bound, the oldest run's oldest half goes to R2 as one JSONL chunk. */
+  private async rollIfFull(jobId: string): Promise<void> {
     const n = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM lines').one().n;
     if (n <= this.maxLines) return;
     const oldestRun = this.sql.exec<{ r: number }>('SELECT MIN(run) AS r FROM lines').one().r;
@@ -135,7 +136,6 @@ export class LogDO extends DurableObject<Env> {
     await this.env.ARTIFACTS.put(key, batch.map((l) => JSON.stringify({ seq: l.seq, ts: l.ts, stream: l.stream, text: l.text })).join('\n') + '\n');
     this.sql.exec('INSERT OR REPLACE INTO chunks (run, first, last, key) VALUES (?, ?, ?, ?)', oldestRun, first, last, key);
     this.sql.exec('DELETE FROM lines WHERE run = ? AND seq BETWEEN ? AND ?', oldestRun, first, last);
-    void run;
   }
 }
 
