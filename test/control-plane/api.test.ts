@@ -112,6 +112,25 @@ describe('logs', () => {
     expect((await call('GET', '/v1/jobs/nobody-here/logs/stream')).status).toBe(404);
   });
 
+  it('deletes a log, R2 chunks included, once it has been silent for the retention period', async () => {
+    const short = await startTestPlane({ JOB_RETENTION_MS: '1500', LOG_MAX_LINES: '10' });
+    try {
+      const lines = Array.from({ length: 30 }, (_, i) => ({ seq: i + 1, ts: Date.now(), stream: 'stdout' as const, text: `r${i + 1}` }));
+      await short.agent.appendLogs('gone-soon', { run: 1, lines });
+      expect((await short.client.getLogs('gone-soon')).lines).toHaveLength(30);
+      await waitFor(async () => {
+        try {
+          await short.client.getLogs('gone-soon');
+          return false;
+        } catch (e) {
+          return (e as { status?: number }).status === 404;
+        }
+      }, 15_000);
+    } finally {
+      await short.dispose();
+    }
+  });
+
   it('rolls old lines to R2 past the bound and still serves them', async () => {
     const small = await startTestPlane({ LOG_MAX_LINES: '100' });
     try {

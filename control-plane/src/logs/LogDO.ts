@@ -1,6 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { LogLine, LogsResponse } from '../contract/logs';
+import { DEFAULT_CONFIG } from '../cluster/policy';
 import type { Env } from '../env';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS lines (run INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, stream TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (run, seq));
+  CREATE TABLE IF NOT EXISTS chunks (run INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (run, first));
+  CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+`;
 
 interface Subscriber {
   run: number;
@@ -10,22 +17,29 @@ interface Subscriber {
 /**
  * The log of one job id, all its runs. Lines are keyed by (run, seq) so an agent that resends a
  * batch after a network cut stores it once. The newest lines stay in SQLite; past LOG_MAX_LINES the
- * oldest are rolled to R2 as JSONL chunks, still readable through `read`.
+ * oldest are rolled to R2 as JSONL chunks, still readable through `read`. A log that has been
+ * silent for the job retention period is deleted whole, chunks included, as the scheduler forgets
+ * the job itself.
  */
 export class LogDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly subscribers = new Set<Subscriber>();
   private readonly maxLines: number;
+  private readonly retentionMs: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.maxLines = Number(env.LOG_MAX_LINES ?? '') || 20_000;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS lines (run INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, stream TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (run, seq));
-      CREATE TABLE IF NOT EXISTS chunks (run INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (run, first));
-      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-    `);
+    this.retentionMs = Number(env.JOB_RETENTION_MS ?? '') || DEFAULT_CONFIG.jobRetentionMs;
+    this.sql.exec(SCHEMA);
+  }
+
+  /** Silent for a whole retention period: drop this log, its R2 chunks first. */
+  override async alarm(): Promise<void> {
+    for (const { key } of this.sql.exec<{ key: string }>('SELECT key FROM chunks').toArray()) await this.env.ARTIFACTS.delete(key);
+    await this.ctx.storage.deleteAll();
+    this.sql.exec(SCHEMA); // this instance may live on and take new lines
   }
 
   async append(jobId: string, run: number, lines: LogLine[]): Promise<{ stored: number; lastSeq: number }> {
@@ -42,6 +56,8 @@ export class LogDO extends DurableObject<Env> {
     }
     this.sql.exec("INSERT INTO meta (k, v) VALUES ('job', ?) ON CONFLICT(k) DO NOTHING", jobId);
     if (fresh.length) this.publish(run, fresh);
+    // Every append pushes the end of retention back: only a silent log is ever deleted.
+    void this.ctx.storage.setAlarm(Date.now() + this.retentionMs);
     const lastSeq = this.sql.exec<{ s: number | null }>('SELECT MAX(seq) AS s FROM lines WHERE run = ?', run).one().s ?? rolledUpTo;
     await this.rollIfFull(jobId);
     return { stored, lastSeq };
