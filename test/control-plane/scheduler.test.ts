@@ -4,7 +4,7 @@ import { b64, startTestPlane, waitFor, type TestPlane } from '../helpers/control
 
 let cp: TestPlane;
 beforeAll(async () => {
-  cp = await startTestPlane({ LEASE_TTL_MS: '1500', HEARTBEAT_MS: '300', RETRY_BASE_MS: '50', RETRY_CAP_MS: '200' });
+  cp = await startTestPlane({ LEASE_TTL_MS: '2500', HEARTBEAT_MS: '300', RETRY_BASE_MS: '50', RETRY_CAP_MS: '200' });
 });
 afterAll(async () => cp?.dispose());
 
