@@ -8,17 +8,9 @@ export class GrammarError extends Error {
   }
 }
 
-export const DAG_PREFIX = 'DAG-';
+import { dagId } from '../../control-plane/src/contract/jobs';
 
-/** The id SUBMIT_DAG stores for a job: `DAG-<id>` unless it already has the prefix. */
-export function dagId(id: string): string {
-  return id.startsWith(DAG_PREFIX) ? id : DAG_PREFIX + id;
-}
-
-/** The other spelling of an id (with the prefix removed, or added), tried when the first one is unknown. */
-export function otherIdForm(id: string): string {
-  return id.startsWith(DAG_PREFIX) ? id.slice(DAG_PREFIX.length) : DAG_PREFIX + id;
-}
+export { DAG_PREFIX, dagId, otherIdForm } from '../../control-plane/src/contract/jobs';
 
 const INT = /^-?\d+$/;
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;

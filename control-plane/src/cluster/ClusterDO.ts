@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Ack, AgentView, HeartbeatRequest, JobResult, Lease, LeaseResponse, Order, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
-import { isService, isTerminal, type DagView, type HistoryEntry, type JobSpec, type JobState, type JobView } from '../contract/jobs';
+import type { z } from 'zod';
+import { isService, isTerminal, type DagView, type ListJobsQuery, type HistoryEntry, type JobSpec, type JobState, type JobView } from '../contract/jobs';
 import type { StatsResponse } from '../contract/stats';
 import { fail, ok, type Result } from '../lib/result';
 import type { Env } from '../env';
@@ -247,14 +248,14 @@ export class ClusterDO extends DurableObject<Env> {
     return this.sql.exec('SELECT 1 FROM jobs WHERE id = ?', id).toArray().length > 0;
   }
 
-  listJobs(q: { state?: string; dag?: string; limit?: number }): JobView[] {
+  /** `q` comes validated and bounded by the contract's ListJobsQuery. */
+  listJobs(q: z.output<typeof ListJobsQuery>): JobView[] {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
     if (q.state) (where.push('state = ?'), args.push(q.state));
     if (q.dag) (where.push('dag = ?'), args.push(q.dag));
-    const limit = Math.min(Math.max(q.limit ?? 200, 1), 2000);
     const sql = `SELECT ${JOB_COLS} FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
-    return this.sql.exec<JobRow>(sql, ...args, limit).toArray().map((r) => toView(r));
+    return this.sql.exec<JobRow>(sql, ...args, q.limit).toArray().map((r) => toView(r));
   }
 
   listDags(limit = 50) {

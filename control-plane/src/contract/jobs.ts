@@ -36,6 +36,19 @@ export function userStatus(state: JobState): UserStatus {
   }
 }
 
+/** TITAN_PROTO's SUBMIT_DAG stores jobs as `DAG-<id>`; everywhere a user names a job, either spelling works. */
+export const DAG_PREFIX = 'DAG-';
+
+/** The id SUBMIT_DAG stores for a job: `DAG-<id>` unless it already has the prefix. */
+export function dagId(id: string): string {
+  return id.startsWith(DAG_PREFIX) ? id : DAG_PREFIX + id;
+}
+
+/** The other spelling of a job id: with the `DAG-` prefix dropped, or added. */
+export function otherIdForm(id: string): string {
+  return id.startsWith(DAG_PREFIX) ? id.slice(DAG_PREFIX.length) : DAG_PREFIX + id;
+}
+
 export const TERMINAL_STATES: readonly JobState[] = ['COMPLETED', 'DEAD', 'CANCELLED'];
 export const isTerminal = (s: JobState) => TERMINAL_STATES.includes(s);
 export const isService = (t: JobType) => t === 'SERVICE' || t === 'ARCHIVE_SERVICE';

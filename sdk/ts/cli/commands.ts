@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { zipSync } from 'fflate';
+import { otherIdForm } from '../../../control-plane/src/contract/jobs';
 import { TitanApiError, type TitanHttpClient } from '../client';
 import { parsePipeline, pipelineToDag, PipelineError } from '../pipeline';
 import { str, UsageError, type Parsed } from './args';
@@ -11,8 +12,7 @@ const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /** Job ids as users type them: the bridge's `DAG-` prefix is optional everywhere. */
 async function resolveJob(client: TitanHttpClient, id: string) {
-  const alt = id.startsWith('DAG-') ? id.slice(4) : `DAG-${id}`;
-  return (await client.findJob(id)) ?? (await client.findJob(alt));
+  return (await client.findJob(id)) ?? (await client.findJob(otherIdForm(id)));
 }
 
 function need(p: Parsed, i: number, what: string): string {
