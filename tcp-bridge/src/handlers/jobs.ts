@@ -73,7 +73,8 @@ export const getLogs: Handler = async (payload, { client }) => {
   const id = payload.trim();
   if (!validId(id)) return ok('');
   try {
-    // Resolve the id first: the logs route answers an unknown id with an empty page, not a 404.
+    // Resolve the id first: it picks the DAG- spelling, and the job's current run, so a re-run that
+    // has printed nothing yet answers empty rather than with the previous run's lines.
     const found = await withEitherId(id, otherIdForm(id), (i) => client.getJob(i));
     if (!found) return ok('');
     const { id: jobId, run } = found.job;
