@@ -7,6 +7,8 @@ export interface Env {
   STORE: DurableObjectNamespace<StoreDO>;
   LOGS: DurableObjectNamespace<LogDO>;
   ARTIFACTS: R2Bucket;
+  /** The dashboard's files (Workers Static Assets, wrangler.toml [assets]). */
+  ASSETS: Fetcher;
   /** Bearer tokens (Worker secrets; `.dev.vars` locally). */
   CLIENT_TOKEN?: string;
   AGENT_TOKEN?: string;

@@ -1,43 +1,12 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { apiErrorOf, callRoute, routePath, TitanApiError, type CallArgs, type RouteOutput, type Transport } from '../../control-plane/src/contract/call';
+import { ROUTES, type RouteDef, type RouteName } from '../../control-plane/src/contract/routes';
+import type { CompleteRequest, HeartbeatRequestInput, LeaseRequestInput, RegisterAgentRequestInput } from '../../control-plane/src/contract/agents';
+import type { AppendLogsRequest } from '../../control-plane/src/contract/logs';
+import type { JobSpecInput, SubmitDagRequestInput } from '../../control-plane/src/contract/jobs';
 import type { z } from 'zod';
-import {
-  ROUTES,
-  type AgentListResponse,
-  type AppendLogsRequest,
-  type CompleteRequest,
-  type DagListResponse,
-  type DagView,
-  type HeartbeatRequest,
-  type HeartbeatResponse,
-  type JobListResponse,
-  type JobResponse,
-  type JobSpecInput,
-  type KeyListResponse,
-  type LeaseRequest,
-  type LeaseResponse,
-  type LogsResponse,
-  type RegisterAgentRequest,
-  type RegisterAgentResponse,
-  type RouteName,
-  type StatsResponse,
-  type SubmitDagRequest,
-} from '../../control-plane/src/contract/index';
-import type { Ack } from '../../control-plane/src/contract/agents';
-import { ArtifactListResponse } from '../../control-plane/src/contract/stats';
 
-type Out<T extends z.ZodType> = z.output<T>;
-
-/** The control plane answered with an error body. */
-export class TitanApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TitanApiError';
-  }
-}
+export { TitanApiError };
 
 /** The control plane could not be reached (refused, reset, timed out). */
 export class TitanUnreachableError extends Error {
@@ -58,8 +27,6 @@ export interface ClientOptions {
   connections?: number;
   dispatcher?: Dispatcher;
 }
-
-type Query = Record<string, string | number | undefined>;
 
 /** Typed HTTP client for the control plane, shared by the bridge, the agent, the CLI and the tests. */
 export class TitanHttpClient {
@@ -86,32 +53,16 @@ export class TitanHttpClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private path(name: RouteName, params: Record<string, string> = {}, query: Query = {}): string {
-    let p: string = ROUTES[name].path;
-    for (const [k, v] of Object.entries(params)) p = p.replace(`{${k}}`, encodeURIComponent(v));
-    const qs = Object.entries(query)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
-      .join('&');
-    return qs ? `${p}?${qs}` : p;
-  }
-
   /** One HTTP call; errors become TitanApiError / TitanUnreachableError. */
-  async raw(
-    method: string,
-    path: string,
-    body?: string | Uint8Array,
-    opts: { contentType?: string; timeoutMs?: number } = {},
-  ): Promise<{ status: number; body: Uint8Array; contentType: string }> {
+  private async send(method: string, path: string, body: string | Uint8Array | undefined, contentType: string | undefined, timeoutMs: number): Promise<Uint8Array> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    if (body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
-    const signal = AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs);
+    if (contentType) headers['content-type'] = contentType;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(this.url + path, { method: method.toUpperCase() as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal });
+      res = await request(this.url + path, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const e = err as Error & { code?: unknown };
-      const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${opts.timeoutMs ?? this.timeoutMs} ms` : `${typeof e.code === 'string' ? e.code : e.name}: ${e.message}`;
+      const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `${typeof e.code === 'string' ? e.code : e.name}: ${e.message}`;
       throw new TitanUnreachableError(`control plane unreachable: ${why} (${this.url})`, err);
     }
     let buf: Uint8Array;
@@ -120,161 +71,145 @@ export class TitanHttpClient {
     } catch (err) {
       throw new TitanUnreachableError(`control plane unreachable: response interrupted: ${(err as Error).message}`, err);
     }
-    const contentType = String(res.headers['content-type'] ?? '');
-    if (res.statusCode >= 400) {
-      let code = 'http_' + res.statusCode;
-      let message = new TextDecoder().decode(buf).slice(0, 500) || `HTTP ${res.statusCode}`;
-      try {
-        const parsed = JSON.parse(new TextDecoder().decode(buf)) as { error?: { code?: string; message?: string } };
-        if (parsed.error) {
-          code = parsed.error.code ?? code;
-          message = parsed.error.message ?? message;
-        }
-      } catch {
-        /* not JSON: keep the text */
-      }
-      throw new TitanApiError(res.statusCode, code, message);
-    }
-    return { status: res.statusCode, body: buf, contentType };
+    if (res.statusCode >= 400) throw apiErrorOf(res.statusCode, new TextDecoder().decode(buf));
+    return buf;
   }
 
-  private async json<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
-    const res = await this.raw(method, path, body === undefined ? undefined : JSON.stringify(body), { timeoutMs });
-    return JSON.parse(new TextDecoder().decode(res.body)) as T;
+  /** Routes that move files get the transfer timeout; the rest the ordinary one. */
+  private timeoutFor(name: RouteName): number {
+    const def = ROUTES[name] as RouteDef;
+    return def.rawBody || def.rawResponse ? this.transferTimeoutMs : this.timeoutMs;
+  }
+
+  /** Call any route by its name in the contract's route table; the answer is typed by the route. */
+  call<N extends RouteName>(name: N, args: CallArgs<N>, timeoutMs = this.timeoutFor(name)): Promise<RouteOutput<N>> {
+    const transport: Transport = (req) => this.send(req.method, req.path, req.body, req.contentType, timeoutMs);
+    return callRoute(transport, name, args);
+  }
+
+  /** Like `call`, but a 404 answers null (downloads by name or hash). */
+  private async orNull<N extends RouteName>(name: N, args: CallArgs<N>): Promise<RouteOutput<N> | null> {
+    try {
+      return await this.call(name, args);
+    } catch (e) {
+      if (e instanceof TitanApiError && e.status === 404) return null;
+      throw e;
+    }
   }
 
   // ---- jobs and DAGs ----
   submitJob(spec: JobSpecInput) {
-    return this.json<Out<typeof JobResponse>>('post', this.path('submitJob'), spec);
+    return this.call('submitJob', { body: spec });
   }
-  submitDag(req: SubmitDagRequest) {
-    return this.json<{ dag: string; jobs: string[] }>('post', this.path('submitDag'), req);
+  submitDag(req: SubmitDagRequestInput) {
+    return this.call('submitDag', { body: req });
   }
   getJob(id: string) {
-    return this.json<Out<typeof JobResponse>>('get', this.path('getJob', { id }));
+    return this.call('getJob', { params: { id } });
   }
   /** The job, or null when the id is unknown. */
   async findJob(id: string) {
-    try {
-      return (await this.getJob(id)).job;
-    } catch (e) {
-      if (e instanceof TitanApiError && e.status === 404) return null;
-      throw e;
-    }
+    return (await this.orNull('getJob', { params: { id } }))?.job ?? null;
   }
-  listJobs(query: { state?: string; dag?: string; limit?: number } = {}) {
-    return this.json<Out<typeof JobListResponse>>('get', this.path('listJobs', {}, query));
+  listJobs(query: CallArgs<'listJobs'>['query'] = {}) {
+    return this.call('listJobs', { query });
   }
   cancelJob(id: string) {
-    return this.json<Out<typeof JobResponse>>('post', this.path('cancelJob', { id }));
+    return this.call('cancelJob', { params: { id } });
   }
   retryJob(id: string) {
-    return this.json<Out<typeof JobResponse>>('post', this.path('retryJob', { id }));
+    return this.call('retryJob', { params: { id } });
   }
   stopService(id: string) {
-    return this.json<Out<typeof JobResponse>>('post', this.path('stopService', { id }));
+    return this.call('stopService', { params: { id } });
   }
-  listDags() {
-    return this.json<Out<typeof DagListResponse>>('get', this.path('listDags'));
+  listDags(query: CallArgs<'listDags'>['query'] = {}) {
+    return this.call('listDags', { query });
   }
   nameDag(id: string, name: string, onlyIfUnnamed = false) {
-    return this.json<{ ok: true }>('put', this.path('nameDag', { id }), { name, onlyIfUnnamed });
+    return this.call('nameDag', { params: { id }, body: { name, onlyIfUnnamed } });
   }
   getDag(id: string) {
-    return this.json<Out<typeof DagView>>('get', this.path('getDag', { id }));
+    return this.call('getDag', { params: { id } });
   }
 
   // ---- logs ----
-  getLogs(id: string, query: { after?: number; run?: number; limit?: number } = {}) {
-    return this.json<Out<typeof LogsResponse>>('get', this.path('getLogs', { id }, query));
+  getLogs(id: string, query: CallArgs<'getLogs'>['query'] = {}) {
+    return this.call('getLogs', { params: { id }, query });
   }
   appendLogs(id: string, batch: AppendLogsRequest) {
-    return this.json<{ stored: number; lastSeq: number }>('post', this.path('appendLogs', { id }), batch);
+    return this.call('appendLogs', { params: { id }, body: batch });
   }
   /** URL of the SSE live tail (for EventSource-style consumers). */
   followLogsPath(id: string, after = 0) {
-    return this.path('followLogs', { id }, { after });
+    return routePath('followLogs', { id }, { after });
   }
 
   // ---- agents ----
-  registerAgent(req: RegisterAgentRequest) {
-    return this.json<RegisterAgentResponse>('post', this.path('registerAgent'), req);
+  registerAgent(req: RegisterAgentRequestInput) {
+    return this.call('registerAgent', { body: req });
   }
-  lease(agentId: string, req: LeaseRequest) {
-    const wait = req.waitMs ?? 25_000;
-    return this.json<LeaseResponse>('post', this.path('lease', { id: agentId }), req, wait + this.timeoutMs);
+  /** A long-poll: the timeout is the wait plus the ordinary one. */
+  lease(agentId: string, req: LeaseRequestInput) {
+    return this.call('lease', { params: { id: agentId }, body: req }, (req.waitMs ?? 25_000) + this.timeoutMs);
   }
-  heartbeat(agentId: string, req: HeartbeatRequest) {
-    return this.json<HeartbeatResponse>('post', this.path('heartbeat', { id: agentId }), req);
+  heartbeat(agentId: string, req: HeartbeatRequestInput) {
+    return this.call('heartbeat', { params: { id: agentId }, body: req });
   }
   complete(agentId: string, results: z.input<typeof CompleteRequest>['results']) {
-    return this.json<{ acks: Ack[] }>('post', this.path('complete', { id: agentId }), { results });
+    return this.call('complete', { params: { id: agentId }, body: { results } });
   }
   deregister(agentId: string) {
-    return this.json<{ ok: true }>('post', this.path('deregister', { id: agentId }));
+    return this.call('deregister', { params: { id: agentId } });
   }
   listAgents() {
-    return this.json<Out<typeof AgentListResponse>>('get', this.path('listAgents'));
+    return this.call('listAgents', {});
   }
   stats() {
-    return this.json<StatsResponse>('get', this.path('stats'));
+    return this.call('stats', {});
   }
 
   // ---- TitanStore ----
   async kvGet(key: string): Promise<string | null> {
-    return (await this.json<{ value: string | null }>('get', this.path('kvGet', {}, { key }))).value;
+    return (await this.call('kvGet', { query: { key } })).value;
   }
   async kvPut(key: string, value: string): Promise<void> {
-    await this.json('put', this.path('kvPut'), { key, value });
+    await this.call('kvPut', { body: { key, value } });
   }
   async kvDelete(key: string): Promise<void> {
-    await this.json('delete', this.path('kvDelete', {}, { key }));
+    await this.call('kvDelete', { query: { key } });
   }
   async sadd(key: string, member: string): Promise<0 | 1> {
-    return (await this.json<{ added: 0 | 1 }>('post', this.path('sadd'), { key, member })).added;
+    return (await this.call('sadd', { body: { key, member } })).added as 0 | 1;
   }
   async smembers(key: string): Promise<string[]> {
-    return (await this.json<{ members: string[] }>('get', this.path('smembers', {}, { key }))).members;
+    return (await this.call('smembers', { query: { key } })).members;
   }
   listKeys(prefix = '', limit = 200) {
-    return this.json<Out<typeof KeyListResponse>>('get', this.path('listKeys', {}, { prefix, limit }));
+    return this.call('listKeys', { query: { prefix, limit } });
   }
 
   // ---- artifacts, scripts, blobs ----
   putArtifact(name: string, bytes: Uint8Array) {
-    return this.rawJson<{ name: string; size: number; hash: string }>('put', this.path('putArtifact', { name }), bytes);
+    return this.call('putArtifact', { params: { name }, body: bytes });
   }
   /** Bytes of the artifact, or null when there is none by that name. */
   getArtifact(name: string) {
-    return this.bytesOrNull(this.path('getArtifact', { name }));
+    return this.orNull('getArtifact', { params: { name } });
   }
   listArtifacts() {
-    return this.json<Out<typeof ArtifactListResponse>>('get', this.path('listArtifacts'));
+    return this.call('listArtifacts', {});
   }
   putScript(name: string, bytes: Uint8Array) {
-    return this.rawJson<{ name: string; size: number; hash: string }>('put', this.path('putScript', { name }), bytes);
+    return this.call('putScript', { params: { name }, body: bytes });
   }
   getScript(name: string) {
-    return this.bytesOrNull(this.path('getScript', { name }));
+    return this.orNull('getScript', { params: { name } });
   }
   putBlob(bytes: Uint8Array) {
-    return this.rawJson<{ hash: string; size: number }>('put', this.path('putBlob'), bytes);
+    return this.call('putBlob', { body: bytes });
   }
   getBlob(hash: string) {
-    return this.bytesOrNull(this.path('getBlob', { hash }));
-  }
-
-  private async rawJson<T>(method: string, path: string, bytes: Uint8Array): Promise<T> {
-    const res = await this.raw(method, path, bytes, { contentType: 'application/octet-stream', timeoutMs: this.transferTimeoutMs });
-    return JSON.parse(new TextDecoder().decode(res.body)) as T;
-  }
-
-  private async bytesOrNull(path: string): Promise<Uint8Array | null> {
-    try {
-      return (await this.raw('get', path, undefined, { timeoutMs: this.transferTimeoutMs })).body;
-    } catch (e) {
-      if (e instanceof TitanApiError && e.status === 404) return null;
-      throw e;
-    }
+    return this.orNull('getBlob', { params: { hash } });
   }
 }

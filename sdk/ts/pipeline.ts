@@ -1,95 +1,115 @@
-import { parse as parseYaml } from 'yaml';
-import { findCycle } from '../../control-plane/src/cluster/dag';
-import type { JobSpecInput, SubmitDagRequest } from '../../control-plane/src/contract/jobs';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import type { JobSpecInput, SubmitDagRequestInput } from '../../control-plane/src/contract/jobs';
+import { normalizeSource, RESOURCE_KEYS, type NormalizedPipeline, type NormalizeResult, type PipelineFiles, type PipelineIssue } from './pipelineNormalize';
+import { readSource, SourceSyntaxError } from './pipelineSource';
 
-/** A job of the original Titan YAML pipeline format. */
-export interface PipelineJob {
-  id: string;
-  type: 'run' | 'service';
-  file: string;
-  args: string[];
-  requirement: string;
-  priority: number;
-  delay: number;
-  affinity: boolean;
-  depends_on: string[];
-  port: number;
+/**
+ * Pipeline files (the original Titan YAML format, or JSON of the same shape) → the HTTP
+ * API's SubmitDagRequest. The rules live in pipelineNormalize.ts; the corpus in
+ * test/fixtures/pipelines/ (and its README) is what this and the Python SDK agree on.
+ */
+
+export type { NormalizedJob, NormalizedPipeline, PipelineErrorCode, PipelineFiles, PipelineIssue } from './pipelineNormalize';
+/** The pipeline `parsePipeline` returns and `pipelineToDag` takes: the normalised form. */
+export type Pipeline = NormalizedPipeline;
+
+/** Every problem found, each with a code, the key and the line; the message lists them all. */
+export class PipelineError extends Error {
+  constructor(readonly issues: PipelineIssue[]) {
+    super(issues.length === 1 ? formatIssue(issues[0]!) : `${issues.length} problems:\n  - ${issues.map(formatIssue).join('\n  - ')}`);
+    this.name = 'PipelineError';
+  }
 }
 
-export interface Pipeline {
-  name: string;
-  project: string | null;
-  jobs: PipelineJob[];
-}
+/** One problem as a line for people: the message, then where. */
+export const formatIssue = (i: PipelineIssue) => (i.line === null ? i.message : `${i.message} (line ${i.line})`);
 
-export class PipelineError extends Error {}
+const formatOf = (fileName: string) => (/\.json$/i.test(fileName) ? 'json' : 'yaml');
 
-const asList = (v: unknown): string[] => (v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-
-/** Parse and validate a pipeline document; every problem is reported before anything is sent. */
-export function parsePipeline(text: string): Pipeline {
-  let doc: unknown;
+/** Parse and apply the rules to a pipeline's text; never throws for a bad pipeline. */
+export function normalizePipelineText(text: string, opts: { fileName: string; files?: PipelineFiles }): NormalizeResult {
   try {
-    doc = parseYaml(text);
+    return normalizeSource(readSource(text, formatOf(opts.fileName)), opts);
   } catch (e) {
-    throw new PipelineError(`not valid YAML: ${(e as Error).message}`);
+    if (!(e instanceof SourceSyntaxError)) throw e;
+    return { pipeline: null, issues: [{ code: 'syntax', key: null, line: e.line, job: null, message: e.message }] };
   }
-  if (!doc || typeof doc !== 'object') throw new PipelineError('a pipeline is a mapping with `name` and `jobs`');
-  const d = doc as Record<string, unknown>;
-  if (!Array.isArray(d.jobs) || d.jobs.length === 0) throw new PipelineError('`jobs` must be a non-empty list');
-  const jobs = d.jobs.map((raw, i): PipelineJob => {
-    if (!raw || typeof raw !== 'object') throw new PipelineError(`jobs[${i}] is not a mapping`);
-    const j = raw as Record<string, unknown>;
-    if (!j.id) throw new PipelineError(`jobs[${i}] has no id`);
-    if (!j.file) throw new PipelineError(`job ${j.id} has no file`);
-    const type = String(j.type ?? 'run').toLowerCase();
-    if (type !== 'run' && type !== 'service') throw new PipelineError(`job ${j.id}: type must be run or service, not ${type}`);
-    const port = Number(j.port ?? 0);
-    if (type === 'service' && !(port > 0)) throw new PipelineError(`service ${j.id} needs a port`);
-    const args = typeof j.args === 'string' ? j.args.split(/\s+/).filter(Boolean) : asList(j.args);
-    return {
-      id: String(j.id),
-      type,
-      file: String(j.file),
-      args,
-      requirement: String(j.requirement ?? 'GENERAL').toUpperCase(),
-      priority: Number(j.priority ?? 1),
-      delay: Number(j.delay ?? 0),
-      affinity: j.affinity === true || j.affinity === 'true',
-      depends_on: asList(j.depends_on),
-      port,
-    };
-  });
-  const ids = new Set<string>();
-  for (const j of jobs) {
-    if (ids.has(j.id)) throw new PipelineError(`duplicate job id ${j.id}`);
-    ids.add(j.id);
-  }
-  for (const j of jobs) for (const p of j.depends_on) if (!ids.has(p)) throw new PipelineError(`job ${j.id} depends on unknown job ${p}`);
-  const cycle = findCycle(jobs.map((j) => ({ id: j.id, parents: j.depends_on })));
-  if (cycle) throw new PipelineError(`cycle: ${cycle.join(' -> ')}`);
-  return { name: String(d.name ?? 'pipeline'), project: d.project ? String(d.project) : null, jobs };
 }
 
 /**
- * The DAG request for a pipeline. Without a project each job's file is read and sent inline;
- * with one, jobs are entries of the uploaded project zip `archive`.
+ * Parse and validate a pipeline's text without looking at the file system (scripts and the
+ * project folder are not checked). The default name is the file name's stem: `pipeline`.
  */
-export function pipelineToDag(p: Pipeline, source: { readFile(path: string): Uint8Array } | { archive: string }): SubmitDagRequest {
+export function parsePipeline(text: string, fileName = 'pipeline.yaml'): Pipeline {
+  const r = normalizePipelineText(text, { fileName });
+  if (!r.pipeline) throw new PipelineError(r.issues);
+  return r.pipeline;
+}
+
+/** The file system seen from a pipeline file's folder. */
+export function filesBeside(pipelinePath: string): PipelineFiles {
+  const base = dirname(resolve(pipelinePath));
+  const stat = (p: string) => statSync(resolve(base, p), { throwIfNoEntry: false });
+  return {
+    isFile: (p) => stat(p)?.isFile() ?? false,
+    isDir: (p) => stat(p)?.isDirectory() ?? false,
+    folderName: (p) => basename(resolve(base, p)),
+  };
+}
+
+/** Read a pipeline file and apply every rule, scripts and project folder included. */
+export function loadPipelineFile(path: string): Pipeline {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new PipelineError([{ code: 'file_not_found', key: null, line: null, job: null, message: `pipeline file not found: ${path}` }]);
+  }
+  const r = normalizePipelineText(text, { fileName: basename(path), files: filesBeside(path) });
+  if (!r.pipeline) throw new PipelineError(r.issues);
+  return r.pipeline;
+}
+
+/**
+ * Keys the HTTP API cannot carry yet: an approval gate (`hitl_message`) and resource
+ * requests. Refused rather than dropped, so a job never runs without what it asked for.
+ */
+export function unsupportedOverHttp(p: Pipeline): PipelineIssue[] {
+  const out: PipelineIssue[] = [];
+  for (const j of p.jobs) {
+    const keys = [...(j.hitl ? ['hitl_message'] : []), ...RESOURCE_KEYS.filter((k) => j.resources[k] !== 0)];
+    for (const key of keys) {
+      out.push({ code: 'unsupported', key, line: null, job: j.id, message: `job '${j.id}': '${key}' is not supported yet by the HTTP API (titan submit)` });
+    }
+  }
+  return out;
+}
+
+/** Seconds → whole milliseconds, half up (the Python SDK rounds the same way). */
+export const delayMs = (seconds: number) => Math.floor(seconds * 1000 + 0.5);
+
+/**
+ * The DAG request for a pipeline. Without a project each job's script is read (path relative
+ * to the pipeline file) and sent inline; with one, jobs are entries of the uploaded zip `archive`.
+ */
+export function pipelineToDag(p: Pipeline, source: { readFile(path: string): Uint8Array } | { archive: string }): SubmitDagRequestInput {
+  const unsupported = unsupportedOverHttp(p);
+  if (unsupported.length) throw new PipelineError(unsupported);
   const jobs = p.jobs.map((j): JobSpecInput => {
     const common = {
       id: j.id,
       args: j.args,
       requirement: j.requirement,
       priority: j.priority,
-      delayMs: Math.round(j.delay * 1000),
+      delayMs: delayMs(j.delay),
       affinity: j.affinity,
-      parents: j.depends_on,
+      parents: j.parents,
       port: j.port,
     };
-    if ('archive' in source) return { ...common, type: j.type === 'service' ? 'ARCHIVE_SERVICE' : 'RUN_ARCHIVE', archive: source.archive, file: j.file.replace(/^\.\//, '') };
+    if ('archive' in source) return { ...common, type: j.type === 'service' ? 'ARCHIVE_SERVICE' : 'RUN_ARCHIVE', archive: source.archive, file: j.file };
     const bytes = source.readFile(j.file);
-    const base = j.file.split(/[\\/]/).pop()!;
+    const base = j.file.split('/').pop()!;
     return { ...common, type: j.type === 'service' ? 'SERVICE' : 'RUN_PAYLOAD', file: base, payloadB64: Buffer.from(bytes).toString('base64') };
   });
   return { name: p.name, jobs };

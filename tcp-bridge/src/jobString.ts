@@ -1,4 +1,4 @@
-import { isSafeName, isSafeRelativePath, JobSpec, type JobSpecInput } from '../../control-plane/src/contract/index';
+import { isPaddedBase64, isSafeName, isSafeRelativePath, JobSpec, type JobSpecInput } from '../../control-plane/src/contract/index';
 
 /** Thrown for payloads that do not follow the wire grammar; the message is the reply's `<why>`. */
 export class GrammarError extends Error {
@@ -13,7 +13,6 @@ import { dagId } from '../../control-plane/src/contract/jobs';
 export { DAG_PREFIX, dagId, otherIdForm } from '../../control-plane/src/contract/jobs';
 
 const INT = /^-?\d+$/;
-const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function int(field: string | undefined, what: string): number {
   const s = (field ?? '').trim();
@@ -43,7 +42,7 @@ function archivePointer(pointer: string): { archive: string; file: string } {
 }
 
 function b64(field: string): string {
-  if (!B64.test(field) || field.length % 4 !== 0) throw new GrammarError('script is not valid Base64');
+  if (!isPaddedBase64(field)) throw new GrammarError('script is not valid Base64');
   return field;
 }
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PYTHON_ZYGOTE_DEFAULT, startAgent } from '../../worker-agent/src/agent';
 import type { JobSpecInput } from '../../control-plane/src/contract/jobs';
-import { sleep, startCluster, tmpdir, type Cluster } from './helpers';
+import { embeddedBridge, sleep, startCluster, tmpdir, type Cluster } from './helpers';
 
 const TRIVIAL = Buffer.from('print("ok")\n').toString('base64');
 const job = (id: string, parents: string[] = []): JobSpecInput => ({ id, file: 'job.py', payloadB64: TRIVIAL, parents, maxRetries: 0 });
@@ -42,7 +42,7 @@ export async function benchAgent(pythonZygote = PYTHON_ZYGOTE_DEFAULT): Promise<
   for (const agents of [1, 2]) {
     const c = await startCluster();
     const running = await Promise.all(
-      Array.from({ length: agents }, (_, i) => startAgent({ url: c.url, token: c.agentToken, slots: 4, name: `bench-${i}`, workdir: tmpdir('bench'), log: () => {}, pythonZygote })),
+      Array.from({ length: agents }, (_, i) => startAgent({ url: c.url, token: c.agentToken, slots: 4, name: `bench-${i}`, workdir: tmpdir('bench'), log: () => {}, pythonZygote, startBridge: embeddedBridge })),
     );
     try {
       const tag = `${agents}agent${agents > 1 ? 's' : ''}x4`;

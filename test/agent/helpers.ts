@@ -4,10 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TitanHttpClient } from '../../sdk/ts/client';
+import { startBridge } from '../../tcp-bridge/src/server';
+import type { BridgeStarter } from '../../worker-agent/src/agent';
 import type { JobSpecInput, JobView } from '../../control-plane/src/contract/jobs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const LOCAL_CP = path.join(ROOT, 'sdk/ts/local/controlPlane.ts');
+export const LOCAL_CP = path.join(ROOT, 'cli/local/controlPlane.ts');
 export const hasLocalControlPlane = fs.existsSync(LOCAL_CP) && fs.existsSync(path.join(ROOT, 'control-plane/src/worker.ts'));
 
 export interface Cluster {
@@ -22,7 +24,7 @@ export interface Cluster {
 export const tmpdir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `titan-${prefix}-`));
 
 export async function startCluster(vars: Record<string, string> = {}, stateDir = tmpdir('cp'), port = 0): Promise<Cluster> {
-  const { startLocalControlPlane } = (await import(LOCAL_CP)) as typeof import('../../sdk/ts/local/controlPlane');
+  const { startLocalControlPlane } = (await import(LOCAL_CP)) as typeof import('../../cli/local/controlPlane');
   const cp = await startLocalControlPlane({ stateDir, port, vars });
   const client = new TitanHttpClient({ url: cp.url, token: cp.clientToken });
   return {
@@ -35,6 +37,9 @@ export async function startCluster(vars: Record<string, string> = {}, stateDir =
     },
   };
 }
+
+/** The bridge an agent embeds for its jobs, as the CLI injects it. */
+export const embeddedBridge: BridgeStarter = (client) => startBridge({ client, host: '127.0.0.1', port: 0 });
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -77,10 +82,10 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** A real agent process, as `titan agent` runs it: one node process (no tsx wrapper), so SIGKILL hits the agent itself. */
+/** A real `titan agent` process: one node process (tsx registers in-process), so SIGKILL hits the agent itself. */
 export function spawnAgentProcess(args: string[], env: NodeJS.ProcessEnv = process.env): { proc: ChildProcess; output: () => string; ready: Promise<void> } {
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker-agent/src/cli.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [path.join(ROOT, 'bin/titan.mjs'), 'agent', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (c: Buffer) => {
       out += c.toString();

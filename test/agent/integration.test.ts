@@ -2,7 +2,7 @@ import net from 'node:net';
 import { zipSync } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../worker-agent/src/agent';
-import { hasLocalControlPlane, logText, pidAlive, py, sleep, spawnAgentProcess, startCluster, tmpdir, waitEnded, waitFor, type Cluster } from './helpers';
+import { embeddedBridge, hasLocalControlPlane, logText, pidAlive, py, sleep, spawnAgentProcess, startCluster, tmpdir, waitEnded, waitFor, type Cluster } from './helpers';
 
 // Real processes against the real control plane (workerd through Miniflare).
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -24,7 +24,7 @@ async function cluster(vars: Record<string, string> = {}): Promise<Cluster> {
 
 async function agent(c: Cluster, extra: { capabilities?: string[]; slots?: number; name?: string; pythonZygote?: boolean } = {}): Promise<RunningAgent & { lines: string[] }> {
   const lines: string[] = [];
-  const a = await startAgent({ url: c.url, token: c.agentToken, clientToken: c.clientToken, workdir: tmpdir('agent'), log: (l) => lines.push(l), ...extra });
+  const a = await startAgent({ url: c.url, token: c.agentToken, clientToken: c.clientToken, workdir: tmpdir('agent'), log: (l) => lines.push(l), startBridge: embeddedBridge, ...extra });
   cleanups.push(() => a.stop(500));
   return Object.assign(a, { lines });
 }

@@ -1,16 +1,14 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TitanApiError, TitanUnreachableError } from '../../sdk/ts/client';
 import { defaultName } from '../../worker-agent/src/agent';
 import { backoffDelay } from '../../worker-agent/src/backoff';
-import { resolveConfig } from '../../worker-agent/src/main';
 import { ResultReporter } from '../../worker-agent/src/reporter';
 import { outcomeOf } from '../../worker-agent/src/runners/job';
-import { SDK_PYTHON, commandFor, jobEnv } from '../../worker-agent/src/runners/process';
+import { SDK_PYTHON, commandFor, jobEnv } from '../../worker-agent/src/runners/command';
 import { restartDelay } from '../../worker-agent/src/runners/service';
-import type { JobResult } from '../../control-plane/src/contract/agents';
+import type { JobResultInput as JobResult } from '../../control-plane/src/contract/agents';
 
 describe('interpreter choice', () => {
   it('picks by extension', () => {
@@ -60,23 +58,8 @@ describe('outcomes', () => {
   });
 });
 
-describe('cli config', () => {
-  it('takes flags over env over .titan/cluster.json', () => {
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
-    expect(() => resolveConfig([], {}, cwd)).toThrow(/no control plane/);
-    fs.mkdirSync(path.join(cwd, '.titan'));
-    fs.writeFileSync(path.join(cwd, '.titan/cluster.json'), JSON.stringify({ url: 'http://file', agentToken: 'ta', clientToken: 'tc' }));
-    expect(resolveConfig([], {}, cwd)).toMatchObject({ url: 'http://file', token: 'ta', clientToken: 'tc', slots: 4, graceMs: 30_000, capabilities: [] });
-    expect(resolveConfig(['--slots', '2', '--capabilities', 'gpu', '--grace', '1.5'], { TITAN_URL: 'http://env', TITAN_AGENT_TOKEN: 'te' }, cwd)).toMatchObject({
-      url: 'http://env',
-      token: 'te',
-      slots: 2,
-      capabilities: ['GPU'],
-      graceMs: 1500,
-    });
-    expect(() => resolveConfig(['--slots', '0'], {}, cwd)).toThrow(/slots/);
-    expect(() => resolveConfig(['--bogus'], {}, cwd)).toThrow();
-  });
+// The command-line config tests moved with the parser to test/cli/config.test.ts.
+describe('agent identity', () => {
   it('default names are valid agent names', () => {
     expect(defaultName('my host.local', 12)).toBe('my-host.local-12');
   });

@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../worker-agent/src/main';
-import { resolvePython, spawnTree, type Exit, type Proc } from '../../worker-agent/src/runners/process';
+import { resolvePython, spawnTree, type Exit, type Proc } from '../../worker-agent/src/process';
 import { forkTree } from '../../worker-agent/src/zygote/forkTree';
 import { buildRequest, childSysPath, exitOf, isPythonFile, startupMismatch } from '../../worker-agent/src/zygote/protocol';
 import { PythonZygote, ZYGOTE_PY } from '../../worker-agent/src/zygote/pythonZygote';
@@ -57,13 +56,6 @@ describe('zygote protocol (pure)', () => {
     expect(isPythonFile('/w/py')).toBe(false);
   });
 
-  it('--python-zygote on|off reaches the agent; unset leaves the default', () => {
-    const base = ['--url', 'http://x', '--token', 't'];
-    expect(resolveConfig([...base, '--python-zygote', 'on'], {}, '/').pythonZygote).toBe(true);
-    expect(resolveConfig([...base, '--python-zygote', 'off'], {}, '/').pythonZygote).toBe(false);
-    expect(resolveConfig(base, {}, '/').pythonZygote).toBeUndefined();
-    expect(() => resolveConfig([...base, '--python-zygote', 'maybe'], {}, '/')).toThrow(/on or off/);
-  });
 });
 
 const python = resolvePython(process.cwd());

@@ -108,7 +108,7 @@ async function main() {
   if (process.env.TITAN_URL && process.env.TITAN_TOKEN) {
     cp = { url: process.env.TITAN_URL, clientToken: process.env.TITAN_TOKEN };
   } else {
-    const { startLocalControlPlane } = await import('../../sdk/ts/local/controlPlane');
+    const { startLocalControlPlane } = await import('../../cli/local/controlPlane');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'titan-bridge-bench-'));
     const local = await startLocalControlPlane({ stateDir: dir, port: 0 });
     cp = local;

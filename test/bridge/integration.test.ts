@@ -14,7 +14,7 @@ import { startBridge, type Bridge } from '../../tcp-bridge/src/server';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
-const CP = path.join(root, 'sdk/ts/local/controlPlane.ts');
+const CP = path.join(root, 'cli/local/controlPlane.ts');
 const AGENT = path.join(root, 'worker-agent/src/agent.ts');
 const PY = path.join(here, 'proto_client.py');
 
@@ -68,6 +68,8 @@ describe.skipIf(!ready)('bridge against a real control plane, agent and Python c
       slots: 4,
       name: 'bridge-it',
       workdir: path.join(stateDir, 'agent'),
+      // The agent's own bridge for its jobs, injected as `titan up` does.
+      startBridge: (c: TitanHttpClient) => startBridge({ client: c, host: '127.0.0.1', port: 0 }),
       log: (l: string) => agentLog.push(l),
     });
     gpuAgent = (await client.listAgents()).agents.some((a) => a.capabilities.includes('GPU'));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parsePipeline, pipelineToDag } from '../../sdk/ts/pipeline';
-import { parseArgs } from '../../sdk/ts/cli/args';
-import { summarize } from '../../sdk/ts/cli/progress';
+import { join } from 'node:path';
+import { delayMs, loadPipelineFile, parsePipeline, PipelineError, pipelineToDag } from '../../sdk/ts/pipeline';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'pipelines');
 
 const DIAMOND = `
 name: diamond
@@ -31,8 +32,8 @@ describe('YAML pipelines', () => {
     const p = parsePipeline(DIAMOND);
     expect(p.name).toBe('diamond');
     expect(p.jobs.map((j) => j.id)).toEqual(['a', 'b', 'c', 'd']);
-    expect(p.jobs[1]).toMatchObject({ args: ['x', 'y'], requirement: 'GPU', depends_on: ['a'] });
-    expect(p.jobs[2]).toMatchObject({ type: 'service', port: 8080, depends_on: ['a'] });
+    expect(p.jobs[1]).toMatchObject({ args: ['x', 'y'], requirement: 'GPU', parents: ['a'] });
+    expect(p.jobs[2]).toMatchObject({ type: 'service', port: 8080, parents: ['a'] });
   });
   it('turns a pipeline into a DAG request with inline scripts or archive entries', () => {
     const p = parsePipeline(DIAMOND);
@@ -44,21 +45,46 @@ describe('YAML pipelines', () => {
     expect(zipped.jobs[2]).toMatchObject({ type: 'ARCHIVE_SERVICE' });
   });
   it('explains what is wrong before anything is sent', () => {
-    expect(() => parsePipeline('name: x\njobs:\n  - id: a\n    file: a.py\n    depends_on: [ghost]\n')).toThrow('job a depends on unknown job ghost');
+    expect(() => parsePipeline('name: x\njobs:\n  - id: a\n    file: a.py\n    depends_on: [ghost]\n')).toThrow("job 'a' depends on unknown job 'ghost'");
     expect(() => parsePipeline('jobs:\n  - {id: a, file: a.py, depends_on: [b]}\n  - {id: b, file: b.py, depends_on: [a]}\n')).toThrow(/^cycle: /);
-    expect(() => parsePipeline('jobs:\n  - {id: a, file: a.py}\n  - {id: a, file: b.py}\n')).toThrow('duplicate job id a');
-    expect(() => parsePipeline('jobs:\n  - {id: s, type: service, file: s.py}\n')).toThrow('service s needs a port');
+    expect(() => parsePipeline('jobs:\n  - {id: a, file: a.py}\n  - {id: a, file: b.py}\n')).toThrow("duplicate job id 'a'");
+    expect(() => parsePipeline('jobs:\n  - {id: s, type: service, file: s.py}\n')).toThrow("job 's': a service needs a 'port'");
     expect(() => parsePipeline('jobs: [')).toThrow(/not valid YAML/);
     expect(() => parsePipeline('name: empty\n')).toThrow(/non-empty list/);
   });
 });
 
-describe('cli helpers', () => {
-  it('parses flags and positionals', () => {
-    expect(parseArgs(['logs', 'J1', '-f', '--url', 'http://x', '--wait'], ['wait'])).toEqual({ positionals: ['logs', 'J1'], flags: { f: true, url: 'http://x', wait: true } });
-    expect(parseArgs(['--slots=4', 'a'])).toEqual({ positionals: ['a'], flags: { slots: '4' } });
+describe('pipelines from files', () => {
+  it('names a pipeline after its file and resolves scripts beside it', () => {
+    const p = loadPipelineFile(join(FIXTURES, 'scripts_relative.yaml'));
+    expect(p.jobs.map((j) => j.file)).toEqual(['scripts/hello.py', 'a.py', 'scripts/hello.py']);
+    expect(loadPipelineFile(join(FIXTURES, 'minimal.yaml')).name).toBe('minimal');
+    expect(parsePipeline('jobs: [{id: a, file: a.py}]').name).toBe('pipeline'); // no file name given
   });
-  it('summarizes progress', () => {
-    expect(summarize({ a: 'COMPLETED', b: 'COMPLETED', c: 'RUNNING' })).toBe('✔completed 2  ▶running 1');
+  it('uses the project folder and its zip name', () => {
+    const p = loadPipelineFile(join(FIXTURES, 'project_archive.yaml'));
+    expect([p.project, p.archive]).toEqual(['proj', 'proj.zip']);
+    const dag = pipelineToDag(p, { archive: p.archive! });
+    expect(dag.jobs[1]).toMatchObject({ type: 'ARCHIVE_SERVICE', archive: 'proj.zip', file: 'lib/util.py', port: 7000 });
+  });
+  it('names an unknown key and its line', () => {
+    expect(() => loadPipelineFile(join(FIXTURES, 'unknown_job_key_dependson.yaml'))).toThrow("job 'b': unknown key 'dependson' (line 8)");
+  });
+  it('refuses what the HTTP API cannot carry yet instead of dropping it', () => {
+    const refused = (f: string) => {
+      try {
+        pipelineToDag(loadPipelineFile(join(FIXTURES, f)), { readFile: () => new Uint8Array() });
+      } catch (e) {
+        return (e as PipelineError).issues.map((i) => `${i.code} ${i.job} ${i.key}`);
+      }
+      return [];
+    };
+    expect(refused('hitl.yaml')).toEqual(['unsupported build hitl_message', 'unsupported report hitl_message']);
+    expect(refused('resources.yaml')).toEqual([
+      'unsupported big gpus', 'unsupported big gpu_memory_mb', 'unsupported big memory_mb', 'unsupported big cpus', 'unsupported small cpus',
+    ]);
+  });
+  it('rounds delays to whole milliseconds, half up, like the Python SDK', () => {
+    expect([0, 0.0005, 0.0015, 1.5, 2].map(delayMs)).toEqual([0, 1, 2, 1500, 2000]);
   });
 });

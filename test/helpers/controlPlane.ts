@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TitanHttpClient } from '../../sdk/ts/client';
-import { startLocalControlPlane, type LocalControlPlane } from '../../sdk/ts/local/controlPlane';
+import { startLocalControlPlane, type LocalControlPlane } from '../../cli/local/controlPlane';
 
 export interface TestPlane extends LocalControlPlane {
   stateDir: string;

@@ -1,4 +1,4 @@
-import type { Ack, JobResult } from '../../control-plane/src/contract/agents';
+import type { Ack, JobResultInput as JobResult } from '../../control-plane/src/contract/agents';
 import { LIMITS } from '../../control-plane/src/contract/common';
 import { TitanApiError } from '../../sdk/ts/client';
 import { backoffDelay } from './backoff';

@@ -1,4 +1,6 @@
 /** R2 layout: named artifacts, deployed scripts, and job payloads by content hash. */
+import { isBase64 } from '../contract/common';
+
 export const artifactKey = (name: string) => `artifacts/${name}`;
 export const scriptKey = (name: string) => `scripts/${name}`;
 export const blobKey = (hash: string) => `blobs/${hash}`;
@@ -8,7 +10,9 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Standard base64 to bytes; throws on anything else (atob alone would also take whitespace). */
 export function decodeBase64(b64: string): Uint8Array {
+  if (!isBase64(b64)) throw new Error('not valid base64');
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);

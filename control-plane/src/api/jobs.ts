@@ -1,6 +1,6 @@
-import type { JobSpec } from '../contract/jobs';
-import { validateDag } from '../cluster/dag';
-import { randomId, type JobInput } from '../cluster/ClusterDO';
+import type { JobSpec, StoredJob } from '../contract/jobs';
+import { validateDag } from '../core/dag';
+import { randomId } from '../lib/ids';
 import { apiError, relay, route, type App, type Ctx } from './http';
 import { artifactKey, decodeBase64, putBlob, scriptKey } from './blobs';
 import { cluster } from './stubs';
@@ -9,19 +9,19 @@ import { cluster } from './stubs';
  * Turn validated specs into what the scheduler stores: ids assigned, inline payloads put in R2
  * by hash, referenced scripts and archives checked to exist. Returns an error response or inputs.
  */
-async function prepare(c: Ctx, specs: JobSpec[]): Promise<Response | JobInput[]> {
+async function prepare(c: Ctx, specs: JobSpec[]): Promise<Response | StoredJob[]> {
   const withIds = specs.map((s) => ({ ...s, id: s.id ?? `job-${randomId(10)}` }));
   // Structure first (duplicates, cycles), so a bad DAG writes nothing anywhere.
   const shape = validateDag(withIds, () => ({ active: false }));
   if (!shape.ok) return apiError(c, 400, 'invalid_dag', shape.message);
-  const out: JobInput[] = [];
+  const out: StoredJob[] = [];
   for (const s of withIds) {
     if (s.script && !(await c.env.ARTIFACTS.head(scriptKey(s.script)))) return apiError(c, 404, 'not_found', `script ${s.script} not found (deploy it first)`);
     if (s.archive && !(await c.env.ARTIFACTS.head(artifactKey(s.archive)))) return apiError(c, 404, 'not_found', `archive ${s.archive} not found (upload it first)`);
   }
   for (const s of withIds) {
     const { payloadB64, ...rest } = s;
-    let payloadHash = rest.payloadHash;
+    let payloadHash = rest.payloadHash ?? null;
     if (payloadB64 !== undefined) {
       let bytes: Uint8Array;
       try {
@@ -31,7 +31,7 @@ async function prepare(c: Ctx, specs: JobSpec[]): Promise<Response | JobInput[]>
       }
       payloadHash = await putBlob(c.env.ARTIFACTS, bytes);
     }
-    out.push({ ...rest, payloadHash });
+    out.push({ ...rest, payloadHash, script: rest.script ?? null, archive: rest.archive ?? null });
   }
   return out;
 }

@@ -1,9 +1,10 @@
+import { settingsOf } from '../config';
 import type { Env } from '../env';
 import { shardOf } from '../store/shard';
 
 /** One scheduler per cluster; this deployment serves the cluster named "default". */
 export const cluster = (env: Env) => env.CLUSTER.get(env.CLUSTER.idFromName('default'));
-export const storeShards = (env: Env) => Math.max(1, Number(env.STORE_SHARDS ?? '16') || 16);
+export const storeShards = (env: Env) => settingsOf(env).storeShards;
 export const storeFor = (env: Env, key: string) => env.STORE.get(env.STORE.idFromName(`shard-${shardOf(key, storeShards(env))}`));
 export const storeShard = (env: Env, i: number) => env.STORE.get(env.STORE.idFromName(`shard-${i}`));
 export const logsFor = (env: Env, jobId: string) => env.LOGS.get(env.LOGS.idFromName(jobId));

@@ -1,20 +1,11 @@
-import { isService, userStatus, type HistoryEntry, type JobState, type JobType, type JobView } from '../contract/jobs';
+/** A `jobs` row and the one mapping from it to the contract's job types. */
+import type { z } from 'zod';
 import type { LeasedJob } from '../contract/agents';
+import { isService, StoredJob, userStatus, type HistoryEntry, type JobState, type JobType, type JobView, type ServiceInfo } from '../contract/jobs';
 
-/** The part of a job kept as JSON: what the agent needs to run it, fixed for a run. */
-export interface StoredSpec {
-  file: string;
-  payloadHash: string | null;
-  script: string | null;
-  archive: string | null;
-  args: string[];
-  delayMs: number;
-  parents: string[];
-  affinity: boolean;
-  timeoutMs: number | null;
-  port: number;
-  env: Record<string, string>;
-}
+/** The part of a job kept as JSON in `jobs.spec`: what is fixed for a run and has no column of its own. */
+export const StoredSpec = StoredJob.omit({ id: true, type: true, requirement: true, priority: true, maxRetries: true });
+export type StoredSpec = z.output<typeof StoredSpec>;
 
 export interface JobRow {
   id: string;
@@ -46,26 +37,28 @@ export interface JobRow {
   [k: string]: SqlStorageValue;
 }
 
+export const specOf = (row: Pick<JobRow, 'spec'>): StoredSpec => JSON.parse(row.spec) as StoredSpec;
+
+/** The JSON column of a job: its spec fields, in a fixed key order. */
+export function specJson(j: StoredJob): string {
+  const spec: StoredSpec = {
+    file: j.file, payloadHash: j.payloadHash, script: j.script, archive: j.archive, args: j.args, delayMs: j.delayMs,
+    parents: j.parents, affinity: j.affinity, timeoutMs: j.timeoutMs, port: j.port, env: j.env,
+  };
+  return JSON.stringify(spec);
+}
+
+/** The stored job a row holds: its columns and its spec together (also what a new run starts from). */
+export function storedJobOf(row: JobRow): StoredJob {
+  return { ...specOf(row), id: row.id, type: row.type, requirement: row.requirement, priority: row.priority, maxRetries: row.max_retries };
+}
+
 export function toView(row: JobRow, history?: HistoryEntry[]): JobView {
-  const s = JSON.parse(row.spec) as StoredSpec;
+  const { env: _env, ...fields } = storedJobOf(row);
   return {
-    id: row.id,
+    ...fields,
     run: row.run,
     dag: row.dag,
-    type: row.type,
-    file: s.file,
-    archive: s.archive,
-    script: s.script,
-    payloadHash: s.payloadHash,
-    args: s.args,
-    requirement: row.requirement,
-    priority: row.priority,
-    delayMs: s.delayMs,
-    parents: s.parents,
-    affinity: s.affinity,
-    maxRetries: row.max_retries,
-    timeoutMs: s.timeoutMs,
-    port: s.port,
     state: row.state,
     status: userStatus(row.state),
     attempts: row.attempts,
@@ -77,28 +70,27 @@ export function toView(row: JobRow, history?: HistoryEntry[]): JobView {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     readyAt: row.ready_at,
-    service: isService(row.type)
-      ? { state: (row.service_state ?? 'starting') as 'starting' | 'running' | 'restarting' | 'stopped', restarts: row.restarts }
-      : null,
+    service: isService(row.type) ? { state: (row.service_state ?? 'starting') as ServiceInfo['state'], restarts: row.restarts } : null,
     ...(history ? { history } : {}),
   };
 }
 
 export function toLeasedJob(row: JobRow): LeasedJob {
-  const s = JSON.parse(row.spec) as StoredSpec;
+  const s = specOf(row);
+  return {
+    id: row.id, run: row.run, attempt: row.attempts, dag: row.dag, type: row.type, file: s.file, payloadHash: s.payloadHash,
+    script: s.script, archive: s.archive, args: s.args, port: s.port, timeoutMs: s.timeoutMs, env: s.env,
+  };
+}
+
+/** A queued or running service as the stats page lists it. */
+export function toServiceSummary(row: JobRow) {
   return {
     id: row.id,
-    run: row.run,
-    attempt: row.attempts,
-    dag: row.dag,
-    type: row.type,
-    file: s.file,
-    payloadHash: s.payloadHash,
-    script: s.script,
-    archive: s.archive,
-    args: s.args,
-    port: s.port,
-    timeoutMs: s.timeoutMs,
-    env: s.env,
+    agentId: row.agent_id,
+    node: row.node,
+    port: specOf(row).port,
+    state: row.state === 'RUNNING' ? (row.service_state ?? 'starting') : 'queued',
+    restarts: row.restarts,
   };
 }

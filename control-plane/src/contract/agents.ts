@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { JobId, LIMITS, Tag } from './common';
-import { JobType } from './jobs';
+import * as z from 'zod';
+import { LIMITS, Tag } from './common';
+import { RunFields, StoredJob } from './jobs';
 
 export const GpuInfo = z.object({ model: z.string(), memoryMb: z.number().int().nonnegative() });
 
@@ -19,7 +19,8 @@ export const RegisterAgentRequest = z.object({
     })
     .default({}),
 });
-export type RegisterAgentRequest = z.input<typeof RegisterAgentRequest>;
+export type RegisterAgentRequestInput = z.input<typeof RegisterAgentRequest>;
+export type RegisterAgentRequest = z.output<typeof RegisterAgentRequest>;
 
 export const RegisterAgentResponse = z.object({
   agentId: z.string(),
@@ -28,10 +29,10 @@ export const RegisterAgentResponse = z.object({
   heartbeatMs: z.number().int(),
   requeued: z.array(z.string()),
 });
-export type RegisterAgentResponse = z.infer<typeof RegisterAgentResponse>;
+export type RegisterAgentResponse = z.output<typeof RegisterAgentResponse>;
 
 export const JobResultStatus = z.enum(['COMPLETED', 'FAILED', 'CANCELLED', 'STOPPED', 'TIMEOUT']);
-export type JobResultStatus = z.infer<typeof JobResultStatus>;
+export type JobResultStatus = z.output<typeof JobResultStatus>;
 
 export const JobResult = z.object({
   leaseId: z.string().min(1).max(100),
@@ -40,14 +41,15 @@ export const JobResult = z.object({
   durationMs: z.number().int().nonnegative().default(0),
   error: z.string().max(4000).nullable().default(null),
 });
-export type JobResult = z.input<typeof JobResult>;
+export type JobResultInput = z.input<typeof JobResult>;
+export type JobResult = z.output<typeof JobResult>;
 
 export const Ack = z.object({
   leaseId: z.string(),
   accepted: z.boolean(),
   reason: z.string().optional(),
 });
-export type Ack = z.infer<typeof Ack>;
+export type Ack = z.output<typeof Ack>;
 
 /** Long-poll lease. `complete` lets an agent report finished work in the same round trip. */
 export const LeaseRequest = z.object({
@@ -55,32 +57,24 @@ export const LeaseRequest = z.object({
   waitMs: z.number().int().min(0).max(LIMITS.maxLeaseWaitMs).default(25_000),
   complete: z.array(JobResult).max(LIMITS.maxLeaseBatch).default([]),
 });
-export type LeaseRequest = z.input<typeof LeaseRequest>;
+export type LeaseRequestInput = z.input<typeof LeaseRequest>;
+export type LeaseRequest = z.output<typeof LeaseRequest>;
 
-export const LeasedJob = z.object({
-  id: JobId,
-  run: z.number().int(),
-  attempt: z.number().int(),
-  dag: z.string().nullable(),
-  type: JobType,
-  file: z.string(),
-  payloadHash: z.string().nullable(),
-  script: z.string().nullable(),
-  archive: z.string().nullable(),
-  args: z.array(z.string()),
-  port: z.number().int(),
-  timeoutMs: z.number().int().nullable(),
-  env: z.record(z.string(), z.string()),
-});
-export type LeasedJob = z.infer<typeof LeasedJob>;
+/** What an agent needs to run one attempt: the stored job's runnable fields, its run, env included. */
+export const LeasedJob = StoredJob.pick({ id: true, type: true, file: true, payloadHash: true, script: true, archive: true, args: true, port: true, timeoutMs: true, env: true })
+  .extend(RunFields.shape)
+  .extend({ attempt: z.number().int() });
+export type LeasedJob = z.output<typeof LeasedJob>;
 
 export const Lease = z.object({ leaseId: z.string(), expiresAt: z.number(), job: LeasedJob });
-export type Lease = z.infer<typeof Lease>;
+export type Lease = z.output<typeof Lease>;
 
 export const LeaseResponse = z.object({ leases: z.array(Lease), acks: z.array(Ack) });
-export type LeaseResponse = z.infer<typeof LeaseResponse>;
+export type LeaseResponse = z.output<typeof LeaseResponse>;
 
 export const CompleteRequest = z.object({ results: z.array(JobResult).min(1).max(LIMITS.maxLeaseBatch) });
+export type CompleteRequestInput = z.input<typeof CompleteRequest>;
+export type CompleteRequest = z.output<typeof CompleteRequest>;
 export const CompleteResponse = z.object({ acks: z.array(Ack) });
 
 export const ServiceReport = z.object({
@@ -88,15 +82,17 @@ export const ServiceReport = z.object({
   state: z.enum(['starting', 'running', 'restarting']),
   restarts: z.number().int().nonnegative().default(0),
 });
+export type ServiceReport = z.output<typeof ServiceReport>;
 
 export const HeartbeatRequest = z.object({
   leases: z.array(z.string()).max(4096).default([]),
   services: z.array(ServiceReport).max(4096).default([]),
 });
-export type HeartbeatRequest = z.input<typeof HeartbeatRequest>;
+export type HeartbeatRequestInput = z.input<typeof HeartbeatRequest>;
+export type HeartbeatRequest = z.output<typeof HeartbeatRequest>;
 
 export const Order = z.object({ leaseId: z.string(), jobId: z.string(), action: z.enum(['cancel', 'stop']) });
-export type Order = z.infer<typeof Order>;
+export type Order = z.output<typeof Order>;
 
 export const HeartbeatResponse = z.object({
   expiresAt: z.number(),
@@ -104,7 +100,7 @@ export const HeartbeatResponse = z.object({
   /** Leases the control plane no longer recognises: the agent must stop that work. */
   lost: z.array(z.string()),
 });
-export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
+export type HeartbeatResponse = z.output<typeof HeartbeatResponse>;
 
 export const AgentView = z.object({
   id: z.string(),
@@ -119,5 +115,5 @@ export const AgentView = z.object({
   info: z.record(z.string(), z.unknown()),
   jobs: z.array(z.string()),
 });
-export type AgentView = z.infer<typeof AgentView>;
+export type AgentView = z.output<typeof AgentView>;
 export const AgentListResponse = z.object({ agents: z.array(AgentView) });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Hard limits, declared once: the API, the bridge and the clients all read them from here. */
 export const LIMITS = {
@@ -30,12 +30,12 @@ export const ErrorCode = z.enum([
   'unavailable',
   'internal',
 ]);
-export type ErrorCode = z.infer<typeof ErrorCode>;
+export type ErrorCode = z.output<typeof ErrorCode>;
 
 export const ErrorBody = z.object({
   error: z.object({ code: ErrorCode, message: z.string() }),
 });
-export type ErrorBody = z.infer<typeof ErrorBody>;
+export type ErrorBody = z.output<typeof ErrorBody>;
 
 /** Job ids: what users type and what TITAN_PROTO carries; `|`, `;`, `,`, brackets and whitespace would break the wire grammar. */
 export const JobId = z
@@ -73,6 +73,17 @@ export function isSafeRelativePath(p: string): boolean {
   return p.split('/').every((seg) => seg !== '..' && seg !== '');
 }
 export const SafeRelativePath = z.string().refine(isSafeRelativePath, 'invalid relative path (absolute paths and ".." are not allowed)');
+
+/**
+ * Standard-alphabet base64 (`+` and `/`) with at most two `=` of padding, at the end. The length is
+ * not checked here: a decoder still refuses a truncated string.
+ */
+export function isBase64(s: string): boolean {
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(s);
+}
+
+/** Base64 whole to the last quantum (a multiple of 4 characters): what TITAN_PROTO senders produce. */
+export const isPaddedBase64 = (s: string): boolean => s.length % 4 === 0 && isBase64(s);
 
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex SHA-256');
 

@@ -1,19 +1,19 @@
-import { z } from 'zod';
-import { JobId, LIMITS, SafeName, SafeRelativePath, Sha256, Tag } from './common';
+import * as z from 'zod';
+import { isBase64, JobId, LIMITS, SafeName, SafeRelativePath, Sha256, Tag } from './common';
 
 export const JobType = z.enum(['RUN_PAYLOAD', 'RUN_ARCHIVE', 'SERVICE', 'ARCHIVE_SERVICE']);
-export type JobType = z.infer<typeof JobType>;
+export type JobType = z.output<typeof JobType>;
 
 /**
  * Scheduler states. FAILED is an attempt that failed with retries left (it is re-queued
  * after a backoff); DEAD is the final failure.
  */
 export const JobState = z.enum(['PENDING', 'QUEUED', 'RUNNING', 'FAILED', 'DEAD', 'COMPLETED', 'CANCELLED']);
-export type JobState = z.infer<typeof JobState>;
+export type JobState = z.output<typeof JobState>;
 
 /** What users poll (bridge, SDKs, CLI, dashboard): the original SDK's vocabulary. */
 export const UserStatus = z.enum(['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'WAITING_APPROVAL']);
-export type UserStatus = z.infer<typeof UserStatus>;
+export type UserStatus = z.output<typeof UserStatus>;
 
 /**
  * The one mapping from scheduler state to what a user sees. A retrying job reads PENDING;
@@ -49,12 +49,39 @@ export function otherIdForm(id: string): string {
   return id.startsWith(DAG_PREFIX) ? id.slice(DAG_PREFIX.length) : DAG_PREFIX + id;
 }
 
+/** Scheduler states in which a run has ended for good (a new run may still be started). */
 export const TERMINAL_STATES: readonly JobState[] = ['COMPLETED', 'DEAD', 'CANCELLED'];
 export const isTerminal = (s: JobState) => TERMINAL_STATES.includes(s);
+/** User statuses after which a job changes no more (until a retry): where wait loops stop. */
+export const FINAL_STATUSES: readonly UserStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+export const isFinalStatus = (s: string) => (FINAL_STATUSES as readonly string[]).includes(s);
 export const isService = (t: JobType) => t === 'SERVICE' || t === 'ARCHIVE_SERVICE';
 export const isArchive = (t: JobType) => t === 'RUN_ARCHIVE' || t === 'ARCHIVE_SERVICE';
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
+
+/**
+ * The fields a job is submitted with and keeps for a run, each declared once: the submission
+ * (JobSpec), the stored job (StoredJob), what users read (JobView) and what an agent runs
+ * (LeasedJob) are all cut from this object.
+ */
+export const JobFields = z.object({
+  type: JobType.default('RUN_PAYLOAD'),
+  file: SafeRelativePath,
+  args: z.array(z.string().max(LIMITS.maxArgLength)).max(LIMITS.maxArgs).default([]),
+  requirement: Tag.default('GENERAL'),
+  priority: z.number().int().min(-1_000_000).max(1_000_000).default(1),
+  delayMs: z.number().int().min(0).max(30 * 24 * 3600 * 1000).default(0),
+  parents: z.array(JobId).max(LIMITS.maxParents).default([]),
+  affinity: z.boolean().default(false),
+  maxRetries: z.number().int().min(0).max(LIMITS.maxRetries).default(3),
+  timeoutMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).nullable().default(null),
+  port: z.number().int().min(0).max(65535).default(0),
+  env: z.record(EnvName, z.string().max(LIMITS.maxArgLength)).default({}),
+});
+
+/** Where a job's code comes from; a submission names exactly one (see JobSpec). */
+const CodeSource = { payloadHash: Sha256, script: SafeName, archive: SafeName };
 
 /**
  * A job as submitted. Where the code comes from, exactly one of:
@@ -63,92 +90,82 @@ const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
  * - `script`: a deployed script by name (`PUT /v1/scripts/:name`),
  * - `archive`: an uploaded project zip; `file` is then the entry path inside it.
  */
-export const JobSpec = z
-  .object({
-    id: JobId.optional(),
-    type: JobType.default('RUN_PAYLOAD'),
-    file: SafeRelativePath,
-    payloadB64: z.string().max(Math.ceil((LIMITS.maxInlinePayloadBytes * 4) / 3) + 4).optional(),
-    payloadHash: Sha256.optional(),
-    script: SafeName.optional(),
-    archive: SafeName.optional(),
-    args: z.array(z.string().max(LIMITS.maxArgLength)).max(LIMITS.maxArgs).default([]),
-    requirement: Tag.default('GENERAL'),
-    priority: z.number().int().min(-1_000_000).max(1_000_000).default(1),
-    delayMs: z.number().int().min(0).max(30 * 24 * 3600 * 1000).default(0),
-    parents: z.array(JobId).max(LIMITS.maxParents).default([]),
-    affinity: z.boolean().default(false),
-    maxRetries: z.number().int().min(0).max(LIMITS.maxRetries).default(3),
-    timeoutMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).nullable().default(null),
-    port: z.number().int().min(0).max(65535).default(0),
-    env: z.record(EnvName, z.string().max(LIMITS.maxArgLength)).default({}),
-  })
-  .superRefine((j, ctx) => {
-    const sources = [j.payloadB64, j.payloadHash, j.script, j.archive].filter((x) => x !== undefined).length;
-    if (sources !== 1) {
-      ctx.addIssue({ code: 'custom', message: 'exactly one of payloadB64, payloadHash, script, archive is required' });
-    }
-    if (isArchive(j.type) !== (j.archive !== undefined)) {
-      ctx.addIssue({ code: 'custom', message: `${j.type} jobs ${isArchive(j.type) ? 'need' : 'cannot take'} an archive` });
-    }
-    if (!isArchive(j.type) && j.file.includes('/')) {
-      ctx.addIssue({ code: 'custom', message: 'file must be a plain file name for non-archive jobs' });
-    }
-    if (j.payloadB64 !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(j.payloadB64)) {
-      ctx.addIssue({ code: 'custom', message: 'payloadB64 is not valid base64' });
-    }
-  });
+export const JobSpec = JobFields.extend({
+  id: JobId.optional(),
+  payloadB64: z.string().max(Math.ceil((LIMITS.maxInlinePayloadBytes * 4) / 3) + 4).optional(),
+  payloadHash: CodeSource.payloadHash.optional(),
+  script: CodeSource.script.optional(),
+  archive: CodeSource.archive.optional(),
+}).superRefine((j, ctx) => {
+  const sources = [j.payloadB64, j.payloadHash, j.script, j.archive].filter((x) => x !== undefined).length;
+  if (sources !== 1) {
+    ctx.addIssue({ code: 'custom', message: 'exactly one of payloadB64, payloadHash, script, archive is required' });
+  }
+  if (isArchive(j.type) !== (j.archive !== undefined)) {
+    ctx.addIssue({ code: 'custom', message: `${j.type} jobs ${isArchive(j.type) ? 'need' : 'cannot take'} an archive` });
+  }
+  if (!isArchive(j.type) && j.file.includes('/')) {
+    ctx.addIssue({ code: 'custom', message: 'file must be a plain file name for non-archive jobs' });
+  }
+  if (j.payloadB64 !== undefined && !isBase64(j.payloadB64)) {
+    ctx.addIssue({ code: 'custom', message: 'payloadB64 is not valid base64' });
+  }
+});
 export type JobSpecInput = z.input<typeof JobSpec>;
 export type JobSpec = z.output<typeof JobSpec>;
+
+/** A job as the scheduler keeps it: id assigned, an inline payload already stored by its hash. */
+export const StoredJob = JobFields.extend({
+  id: JobId,
+  payloadHash: CodeSource.payloadHash.nullable(),
+  script: CodeSource.script.nullable(),
+  archive: CodeSource.archive.nullable(),
+});
+export type StoredJobInput = z.input<typeof StoredJob>;
+export type StoredJob = z.output<typeof StoredJob>;
 
 export const SubmitJobRequest = JobSpec;
 export const SubmitDagRequest = z.object({
   name: z.string().min(1).max(200).optional(),
   jobs: z.array(JobSpec).min(1).max(LIMITS.maxDagJobs),
 });
-export type SubmitDagRequest = z.input<typeof SubmitDagRequest>;
+export type SubmitDagRequestInput = z.input<typeof SubmitDagRequest>;
+export type SubmitDagRequest = z.output<typeof SubmitDagRequest>;
 
 export const HistoryEntry = z.object({ ts: z.number(), state: JobState, note: z.string().nullable() });
-export type HistoryEntry = z.infer<typeof HistoryEntry>;
+export type HistoryEntry = z.output<typeof HistoryEntry>;
 
 export const ServiceInfo = z.object({
   state: z.enum(['starting', 'running', 'restarting', 'stopped']),
   restarts: z.number().int(),
 });
+export type ServiceInfo = z.output<typeof ServiceInfo>;
 
-export const JobView = z.object({
-  id: z.string(),
+/** Facts of one run of a job, shared by the user's view and the agent's lease. */
+export const RunFields = z.object({
   run: z.number().int(),
   dag: z.string().nullable(),
-  type: JobType,
-  file: z.string(),
-  archive: z.string().nullable(),
-  script: z.string().nullable(),
-  payloadHash: z.string().nullable(),
-  args: z.array(z.string()),
-  requirement: z.string(),
-  priority: z.number().int(),
-  delayMs: z.number().int(),
-  parents: z.array(z.string()),
-  affinity: z.boolean(),
-  maxRetries: z.number().int(),
-  timeoutMs: z.number().int().nullable(),
-  port: z.number().int(),
-  state: JobState,
-  status: UserStatus,
-  attempts: z.number().int(),
-  agentId: z.string().nullable(),
-  node: z.string().nullable(),
-  exitCode: z.number().int().nullable(),
-  error: z.string().nullable(),
-  createdAt: z.number(),
-  startedAt: z.number().nullable(),
-  finishedAt: z.number().nullable(),
-  readyAt: z.number().nullable(),
-  service: ServiceInfo.nullable(),
-  history: z.array(HistoryEntry).optional(),
 });
-export type JobView = z.infer<typeof JobView>;
+
+/** A job as users read it: the stored fields (env stays private to the agent) plus its run's progress. */
+export const JobView = StoredJob.omit({ env: true })
+  .extend(RunFields.shape)
+  .extend({
+    state: JobState,
+    status: UserStatus,
+    attempts: z.number().int(),
+    agentId: z.string().nullable(),
+    node: z.string().nullable(),
+    exitCode: z.number().int().nullable(),
+    error: z.string().nullable(),
+    createdAt: z.number(),
+    startedAt: z.number().nullable(),
+    finishedAt: z.number().nullable(),
+    readyAt: z.number().nullable(),
+    service: ServiceInfo.nullable(),
+    history: z.array(HistoryEntry).optional(),
+  });
+export type JobView = z.output<typeof JobView>;
 
 export const JobResponse = z.object({ job: JobView });
 export const ListJobsQuery = z.object({
@@ -156,6 +173,8 @@ export const ListJobsQuery = z.object({
   dag: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(2000).default(200),
 });
+export type ListJobsQueryInput = z.input<typeof ListJobsQuery>;
+export type ListJobsQuery = z.output<typeof ListJobsQuery>;
 export const NameDagRequest = z.object({ name: z.string().min(1).max(200), onlyIfUnnamed: z.boolean().default(false) });
 export const ListDagsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 export const JobListResponse = z.object({ jobs: z.array(JobView) });
@@ -168,7 +187,7 @@ export const DagView = z.object({
   jobs: z.array(JobView),
   edges: z.array(z.tuple([z.string(), z.string()])),
 });
-export type DagView = z.infer<typeof DagView>;
+export type DagView = z.output<typeof DagView>;
 export const DagListResponse = z.object({
   dags: z.array(z.object({ id: z.string(), name: z.string().nullable(), createdAt: z.number(), counts: z.record(z.string(), z.number()) })),
 });

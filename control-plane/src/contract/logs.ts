@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from './common';
 
 export const LogStream = z.enum(['stdout', 'stderr', 'system']);
-export type LogStream = z.infer<typeof LogStream>;
+export type LogStream = z.output<typeof LogStream>;
 
 /**
  * First seq of an attempt. Lines are keyed by (run, seq) and a batch sent twice is stored once;
@@ -20,13 +20,13 @@ export const LogLine = z.object({
   stream: LogStream,
   text: z.string().max(LIMITS.maxLogLineLength),
 });
-export type LogLine = z.infer<typeof LogLine>;
+export type LogLine = z.output<typeof LogLine>;
 
 export const AppendLogsRequest = z.object({
   run: z.number().int().min(1),
   lines: z.array(LogLine).min(1).max(LIMITS.maxLogLinesPerBatch),
 });
-export type AppendLogsRequest = z.infer<typeof AppendLogsRequest>;
+export type AppendLogsRequest = z.output<typeof AppendLogsRequest>;
 export const FollowLogsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
   /** A run of the job; the newest when absent. */
@@ -44,4 +44,4 @@ export const LogsResponse = z.object({
   next: z.number().int(),
   truncated: z.boolean(),
 });
-export type LogsResponse = z.infer<typeof LogsResponse>;
+export type LogsResponse = z.output<typeof LogsResponse>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorBody } from './common';
 import { ROUTES, type RouteDef } from './routes';
 

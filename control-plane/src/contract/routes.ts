@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorBody, Ok } from './common';
 
 export const WhoAmIResponse = z.object({ role: z.enum(['client', 'agent']) });

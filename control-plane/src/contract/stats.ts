@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AgentView } from './agents';
 import { JobState } from './jobs';
 
@@ -12,7 +12,7 @@ export const StatsResponse = z.object({
     z.object({ id: z.string(), agentId: z.string().nullable(), node: z.string().nullable(), port: z.number().int(), state: z.string(), restarts: z.number().int() }),
   ),
 });
-export type StatsResponse = z.infer<typeof StatsResponse>;
+export type StatsResponse = z.output<typeof StatsResponse>;
 
 export const BlobPutResponse = z.object({ hash: z.string(), size: z.number().int() });
 export const ArtifactPutResponse = z.object({ name: z.string(), size: z.number().int(), hash: z.string() });

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { LogLine, LogsResponse } from '../contract/logs';
-import { DEFAULT_CONFIG } from '../cluster/policy';
+import { settingsOf } from '../config';
 import type { Env } from '../env';
 
 const SCHEMA = `
@@ -30,8 +30,9 @@ export class LogDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.maxLines = Number(env.LOG_MAX_LINES ?? '') || 20_000;
-    this.retentionMs = Number(env.JOB_RETENTION_MS ?? '') || DEFAULT_CONFIG.jobRetentionMs;
+    const settings = settingsOf(env);
+    this.maxLines = settings.logMaxLines;
+    this.retentionMs = settings.jobRetentionMs;
     this.sql.exec(SCHEMA);
   }
 

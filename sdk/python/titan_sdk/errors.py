@@ -45,7 +45,15 @@ class TitanJobFailed(TitanError):
 
 
 class PipelineError(TitanError):
-    """A YAML/JSON pipeline is invalid; raised before anything is sent."""
+    """A YAML/JSON pipeline is invalid; raised before anything is sent.
+
+    ``issues`` lists every problem as ``{code, key, line, job, message}``
+    (codes are shared with the TypeScript SDK; see test/fixtures/pipelines).
+    """
+
+    def __init__(self, message: str, issues: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.issues: list[dict] = list(issues or [])
 
 
 class TitanFileNotFound(TitanError, FileNotFoundError):

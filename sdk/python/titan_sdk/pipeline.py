@@ -1,39 +1,43 @@
 """YAML (or JSON) pipelines in the original SDK's format, validated before sending.
 
-    name: diamond                 # DAG name (default "titan_agent")
+    name: diamond                 # DAG name (default: the file name without its suffix)
     project: ./src                # optional: folder zipped and uploaded; `file`s are entries in it
+    schedule: "*/5 * * * *"       # optional: read by `titan schedule add`; submitting runs it once
     jobs:
       - id: a
         type: run                 # run | service
         file: a.py                # relative to the pipeline file's folder (or to `project`)
-        args: "--n 3"             # string or list
+        args: "--n 3"             # string (split on whitespace) or list
         requirement: GENERAL
         priority: 1
         delay: 0                  # seconds (sent as milliseconds, as the original did)
         affinity: false
         depends_on: []
         port: 8080                # services only
+        hitl_message: "ok?"       # an approval gate after this job (max_wait_seconds: 172800)
 
 ``project: true`` (the original's flag) zips the pipeline file's own folder as
-``<name>.zip``. Everything is checked first and all problems are reported at
-once: duplicate ids, unknown parents, cycles, missing files, services without
-a port.
+``<name>.zip``. Every problem is reported at once, each with a code, the key and the
+line (``PipelineError.issues``): unknown or duplicate keys, wrong value types,
+duplicate ids, unknown parents, cycles, missing files, services without a port.
+The rules are shared with the TypeScript SDK: ``test/fixtures/pipelines`` holds the
+cases both must agree on, and its README states them.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import os
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from .errors import PipelineError, TitanError
+from .errors import PipelineError
 from .job import TitanJob
+from .pipeline_format import RESOURCE_KEYS, Files, find_cycle, format_issue, normalize_source
+from .pipeline_source import YAML_MISSING, SourceSyntaxError, read_source
 
-YAML_MISSING = "PyYAML is required to read YAML pipelines: pip install pyyaml"
-JOB_TYPES = {"run": "RUN_PAYLOAD", "task": "RUN_PAYLOAD", "service": "SERVICE"}
+__all__ = ["Pipeline", "YAML_MISSING", "find_cycle", "load_pipeline", "normalize_file", "normalize_text"]
 
 
 @dataclass
@@ -45,203 +49,103 @@ class Pipeline:
     jobs: list[TitanJob] = field(default_factory=list)
     project_dir: Path | None = None  # folder to zip and upload first, if any
     zip_name: str | None = None  # asset name of that zip
+    normalized: dict = field(default_factory=dict)  # the shared normalised form
 
     def dag_name(self) -> str:
         """A per-submission DAG name, ``<name>-<unix seconds>`` like the original."""
         return f"{self.name}-{int(time.time())}"
 
 
-def read_pipeline_file(path: str | os.PathLike[str]) -> object:
-    """Parse the file: JSON by ``.json`` suffix, YAML otherwise (needs PyYAML)."""
+def files_beside(path: Path) -> Files:
+    """The file system seen from the pipeline file's folder."""
+    base = path.resolve().parent
+    return Files(
+        is_file=lambda p: (base / p).is_file(),
+        is_dir=lambda p: (base / p).is_dir(),
+        folder_name=lambda p: (base / p).resolve().name,
+    )
+
+
+def normalize_text(text: str, file_name: str, files: Files | None = None) -> tuple[dict | None, list[dict]]:
+    """(normalised pipeline, []) or (None, issues); JSON by ``.json`` suffix, YAML otherwise."""
+    fmt = "json" if file_name.lower().endswith(".json") else "yaml"
+    try:
+        root = read_source(text, fmt)
+    except SourceSyntaxError as exc:
+        return None, [{"code": "syntax", "key": None, "line": exc.line, "job": None, "message": str(exc)}]
+    return normalize_source(root, file_name, files)
+
+
+def _raise(where: str, issues: list[dict]) -> None:
+    lines = [format_issue(i) for i in issues]
+    raise PipelineError(f"{where}: invalid pipeline:\n  - " + "\n  - ".join(lines), issues=issues)
+
+
+def normalize_file(path: str | os.PathLike[str]) -> dict:
+    """Read a pipeline file and apply every rule: the normalised form, or PipelineError.
+
+    YAML needs PyYAML (``TitanError(YAML_MISSING)`` without it); JSON never does.
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PipelineError(f"pipeline file not found: {path}") from None
-    if p.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise PipelineError(f"{p.name}: invalid JSON: {exc}") from None
-    try:
-        import yaml
-    except ImportError:
-        raise TitanError(YAML_MISSING) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PipelineError(f"{p.name}: invalid YAML: {exc}") from None
+        issue = {"code": "file_not_found", "key": None, "line": None, "job": None,
+                 "message": f"pipeline file not found: {path}"}
+        raise PipelineError(issue["message"], issues=[issue]) from None
+    normalized, issues = normalize_text(text, p.name, files_beside(p))
+    if normalized is None:
+        _raise(p.name, issues)
+    return normalized
+
+
+def unsupported_over_bridge(normalized: dict) -> list[dict]:
+    """What TITAN_PROTO's job strings cannot carry, refused rather than dropped: resource
+    requests, and args of an inline service (DEPLOY_PAYLOAD has no args field)."""
+    out = []
+    for job in normalized["jobs"]:
+        keys = [k for k in RESOURCE_KEYS if job["resources"][k] != 0]
+        if job["type"] == "service" and job["args"] and not normalized["project"]:
+            keys.append("args")
+        out += [{"code": "unsupported", "key": key, "line": None, "job": job["id"],
+                 "message": f"job '{job['id']}': " + (
+                     "an inline service takes no 'args' over TITAN_PROTO (use a project)" if key == "args"
+                     else f"'{key}' is not supported yet over TITAN_PROTO")}
+                for key in keys]
+    return out
+
+
+def delay_ms(seconds: float) -> int:
+    """Seconds -> whole milliseconds, half up (the TypeScript SDK rounds the same way)."""
+    return math.floor(seconds * 1000 + 0.5)
 
 
 def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
     """Read and validate a pipeline file; raises PipelineError listing every problem."""
     p = Path(path).resolve()
-    return parse_pipeline(read_pipeline_file(p), p)
-
-
-def parse_pipeline(data: object, path: Path) -> Pipeline:
-    """Validate already-parsed pipeline data; relative paths resolve against ``path``'s folder."""
-    where = path.name
-    if not isinstance(data, Mapping):
-        raise PipelineError(f"{where}: the top level must be a mapping with a 'jobs' list")
-    base = path.parent
-    name = str(data.get("name") or "titan_agent")
-    project_dir, zip_name = _project(data.get("project"), base, name, where)
-    raw_jobs = data.get("jobs")
-    if not isinstance(raw_jobs, list) or not raw_jobs:
-        raise PipelineError(f"{where}: 'jobs' must be a non-empty list")
-
-    errors: list[str] = []
-    specs: list[dict] = []
-    seen: set[str] = set()
-    for n, raw in enumerate(raw_jobs, 1):
-        raw_id = raw.get("id") if isinstance(raw, Mapping) else None
-        if raw_id is not None and str(raw_id) in seen:
-            errors.append(f"duplicate job id '{raw_id}'")
-            continue
-        spec = _job_spec(raw, n, base, project_dir, zip_name, errors)
-        if raw_id is not None:
-            seen.add(str(raw_id))  # known even when invalid: no "unknown parent" noise
-        if spec is not None:
-            specs.append(spec)
-
-    graph = {s["job_id"]: s["parents"] for s in specs}
-    for job_id, parents in graph.items():
-        for parent in parents:
-            if parent not in seen:
-                errors.append(f"job '{job_id}' depends on unknown job '{parent}'")
-    if not errors:
-        cycle = find_cycle(graph)
-        if cycle:
-            errors.append("dependency cycle: " + " -> ".join(cycle))
-    if errors:
-        raise PipelineError(f"{where}: invalid pipeline:\n  - " + "\n  - ".join(errors))
-
-    jobs = [TitanJob(**s) for s in specs]
-    return Pipeline(name, path, jobs, project_dir, zip_name)
-
-
-def find_cycle(graph: Mapping[str, list[str]]) -> list[str] | None:
-    """Return one cycle as ``[a, b, …, a]`` (edges child -> parent), or None."""
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt):] + [nxt]
-                return list(reversed(cycle))  # read in execution order: parent -> child
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in graph:
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
-    return None
-
-
-def _project(value: object, base: Path, name: str, where: str) -> tuple[Path | None, str | None]:
-    if value is None or value is False:
-        return None, None
-    if value is True:
-        folder, zip_name = base, f"{name}.zip"
-    elif isinstance(value, str) and value.strip():
-        folder = (base / value).resolve()
-        zip_name = f"{folder.name}.zip"
-    else:
-        raise PipelineError(f"{where}: 'project' must be a folder path or true/false")
-    if not folder.is_dir():
-        raise PipelineError(f"{where}: project folder not found: {folder}")
-    return folder, zip_name
-
-
-def _job_spec(
-    raw: object,
-    n: int,
-    base: Path,
-    project_dir: Path | None,
-    zip_name: str | None,
-    errors: list[str],
-) -> dict | None:
-    """TitanJob keyword arguments for one job entry, or None (errors appended)."""
-    if not isinstance(raw, Mapping):
-        errors.append(f"job #{n} must be a mapping")
-        return None
-    job_id = raw.get("id")
-    if job_id is None or str(job_id).strip() == "":
-        errors.append(f"job #{n} has no 'id'")
-        return None
-    job_id = str(job_id)
-    label = f"job '{job_id}'"
-    bad = len(errors)
-    if any(c in job_id for c in "|;[], "):
-        errors.append(f"{label}: an id must not contain spaces or any of | ; [ ] ,")
-
-    kind = str(raw.get("type") or "run").lower()
-    if kind not in JOB_TYPES:
-        errors.append(f"{label}: type must be 'run' or 'service', not '{kind}'")
-    port = raw.get("port") or 0
-    if kind == "service" and not port:
-        errors.append(f"{label}: a service needs a 'port'")
-    parents = raw.get("depends_on") or []
-    if isinstance(parents, str):
-        parents = [parents]
-    if not isinstance(parents, list):
-        errors.append(f"{label}: 'depends_on' must be a list of job ids")
-        parents = []
-    parents = [str(p) for p in parents]
-    if job_id in parents:
-        errors.append(f"dependency cycle: {job_id} -> {job_id}")
-        parents = [p for p in parents if p != job_id]
-
-    file = raw.get("file")
-    filename = ""
-    if not file:
-        errors.append(f"{label}: no 'file'")
-    elif project_dir is not None:
-        entry = PurePosixPath(str(file).replace("\\", "/"))
-        if entry.is_absolute() or ".." in entry.parts:
-            errors.append(f"{label}: file '{file}' must be a path inside the project folder")
-        elif not (project_dir / entry).is_file():
-            errors.append(f"{label}: file '{file}' not found in project folder {project_dir}")
-        else:
-            filename = f"{zip_name}/{entry.as_posix()}"
-    else:
-        local = (base / str(file)).resolve()
-        if not local.is_file():
-            errors.append(f"{label}: file '{file}' not found (looked at {local})")
-        else:
-            filename = str(local)
-
-    try:
-        priority = int(raw.get("priority", 1))
-        delay_ms = int(round(float(raw.get("delay") or 0) * 1000))
-        port = int(port)
-    except (TypeError, ValueError):
-        errors.append(f"{label}: priority, delay and port must be numbers")
-    if len(errors) > bad:
-        return None
-    return {
-        "job_id": job_id,
-        "filename": filename,
-        "job_type": JOB_TYPES[kind],
-        "args": raw.get("args"),
-        "parents": parents,
-        "port": port,
-        "is_archive": project_dir is not None,
-        "priority": priority,
-        "delay": delay_ms,
-        "affinity": bool(raw.get("affinity", False)),
-        "requirement": raw.get("requirement") or "GENERAL",
-        "timeout": raw.get("timeout"),
-        "max_retries": raw.get("max_retries"),
-    }
+    normalized = normalize_file(p)
+    unsupported = unsupported_over_bridge(normalized)
+    if unsupported:
+        _raise(p.name, unsupported)
+    base = p.parent
+    project_dir = (base / normalized["project"]).resolve() if normalized["project"] else None
+    zip_name = normalized["archive"]
+    jobs = [
+        TitanJob(
+            job["id"],
+            f"{zip_name}/{job['file']}" if project_dir else str((base / job["file"]).resolve()),
+            job_type="SERVICE" if job["type"] == "service" else "RUN_PAYLOAD",
+            args=job["args"],
+            parents=job["parents"],
+            port=job["port"],
+            is_archive=project_dir is not None,
+            priority=job["priority"],
+            delay=delay_ms(job["delay"]),
+            affinity=job["affinity"],
+            requirement=job["requirement"],
+            hitl_message=job["hitl"]["message"] if job["hitl"] else None,
+            max_wait_seconds=job["hitl"]["max_wait_seconds"] if job["hitl"] else 172800,
+        )
+        for job in normalized["jobs"]
+    ]
+    return Pipeline(normalized["name"], p, jobs, project_dir, zip_name, normalized)

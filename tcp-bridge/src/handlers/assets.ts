@@ -1,4 +1,4 @@
-import { isSafeName } from '../../../control-plane/src/contract/index';
+import { isPaddedBase64, isSafeName } from '../../../control-plane/src/contract/index';
 import { describe, fail, ok, type Handler } from './context';
 
 /** `name|<base64>` split on the first `|`; bytes null when the Base64 is malformed. */
@@ -7,8 +7,7 @@ export function parseNamedB64(payload: string): { name: string; bytes: Uint8Arra
   if (bar < 0) return null;
   // Tolerate line breaks (Python's base64.encodebytes wraps at 76 columns).
   const b64 = payload.slice(bar + 1).replace(/\s+/g, '');
-  const valid = /^[A-Za-z0-9+/]*={0,2}$/.test(b64) && b64.length % 4 === 0;
-  return { name: payload.slice(0, bar), bytes: valid ? Buffer.from(b64, 'base64') : null };
+  return { name: payload.slice(0, bar), bytes: isPaddedBase64(b64) ? Buffer.from(b64, 'base64') : null };
 }
 
 export const uploadAsset: Handler = async (payload, { client }) => {

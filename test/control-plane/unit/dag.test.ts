@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findCycle, validateDag } from '../../../control-plane/src/cluster/dag';
+import { validateDag } from '../../../control-plane/src/core/dag';
+import { findCycle } from '../../../control-plane/src/contract/graph';
 
 const none = () => undefined;
 

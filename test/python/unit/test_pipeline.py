@@ -77,13 +77,13 @@ def test_cycle_is_named(scripts):
         {"id": "c", "file": "c.py", "depends_on": ["b"]},
         {"id": "d", "file": "d.py"},
     ])
-    assert "dependency cycle" in msg
-    cycle = msg.split("dependency cycle: ")[1].split()[::2]
+    assert "cycle: " in msg
+    cycle = msg.split("cycle: ")[1].split(" (line")[0].split()[::2]
     assert set(cycle) == {"a", "b", "c"} and cycle[0] == cycle[-1] and len(cycle) == 4
 
 
 def test_self_dependency_is_a_cycle(scripts):
-    assert "dependency cycle: a -> a" in pipeline_error(
+    assert "cycle: a -> a" in pipeline_error(
         scripts, [{"id": "a", "file": "a.py", "depends_on": ["a"]}])
 
 
@@ -170,3 +170,54 @@ def test_project_entry_must_exist_and_stay_inside(tmp_path):
 def test_find_cycle():
     assert find_cycle({"a": [], "b": ["a"], "c": ["a", "b"]}) is None
     assert find_cycle({"a": ["b"], "b": ["a"]}) in (["a", "b", "a"], ["b", "a", "b"])
+
+
+# -- from the shared corpus (test/fixtures/pipelines) to TITAN_PROTO job strings ----------
+
+FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[2] / "fixtures" / "pipelines"
+
+
+def test_corpus_diamond_becomes_the_same_job_strings():
+    pytest.importorskip("yaml")
+    pipe = load_pipeline(FIXTURES / "delay_priority_affinity.yaml")
+    assert pipe.name == "tuned" and pipe.normalized["jobs"][0]["delay"] == 1.5
+    strings = [j.to_string().split("|") for j in pipe.jobs]
+    assert [s[1] for s in strings] == ["RUN_PAYLOAD", "RUN_PAYLOAD"]
+    assert strings[0][5:] == ["GENERAL", "-3", "1500", "[]"]
+    assert strings[1][5:] == ["GPU", "10", "2000", "[warm]", "AFFINITY"]  # requirement upper-cased
+
+
+def test_hitl_message_adds_a_gate():
+    from titan_sdk.job import with_hitl_gates
+    pytest.importorskip("yaml")
+    pipe = load_pipeline(FIXTURES / "hitl.yaml")
+    jobs, gates = with_hitl_gates(pipe.jobs)
+    assert gates == ["hitl-gate-build", "hitl-gate-report"]
+    by_id = {j.id: j for j in jobs}
+    assert by_id["hitl-gate-build"].args.startswith("hitl-gate-build 600 Ship")
+    assert by_id["hitl-gate-report"].args.startswith("hitl-gate-report 172800 Publish")
+    assert by_id["deploy"].parents == ["hitl-gate-build", "hitl-gate-report"]
+
+
+def test_what_the_wire_cannot_carry_is_refused_not_dropped(tmp_path):
+    pytest.importorskip("yaml")
+    with pytest.raises(PipelineError) as err:
+        load_pipeline(FIXTURES / "resources.yaml")
+    assert [(i["code"], i["job"], i["key"]) for i in err.value.issues] == [
+        ("unsupported", "big", "gpus"), ("unsupported", "big", "gpu_memory_mb"),
+        ("unsupported", "big", "memory_mb"), ("unsupported", "big", "cpus"),
+        ("unsupported", "small", "cpus")]
+    with pytest.raises(PipelineError, match="inline service takes no 'args'"):
+        load_pipeline(FIXTURES / "service_port.yaml")
+
+
+def test_unknown_key_is_an_error_with_its_line():
+    pytest.importorskip("yaml")
+    with pytest.raises(PipelineError) as err:
+        load_pipeline(FIXTURES / "unknown_job_key_requires.yaml")
+    assert "job 'train': unknown key 'requires' (line 6)" in str(err.value)
+
+
+def test_delay_rounds_half_up():
+    from titan_sdk.pipeline import delay_ms
+    assert [delay_ms(x) for x in (0, 0.0005, 0.0015, 1.5, 2)] == [0, 1, 2, 1500, 2000]

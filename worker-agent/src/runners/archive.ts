@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import type { LeasedJob } from '../../../control-plane/src/contract/agents';
-import type { RunContext } from './script';
+import type { RunContext } from './context';
 
 export const ARCHIVE_LIMITS = { maxBytes: 512 * 1024 * 1024, maxEntries: 20_000 };
 

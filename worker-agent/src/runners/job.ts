@@ -3,12 +3,11 @@ import path from 'node:path';
 import type { JobResultStatus, Lease } from '../../../control-plane/src/contract/agents';
 import { isArchive, isService } from '../../../control-plane/src/contract/jobs';
 import type { LogShipper } from '../logShipper';
-import { forkTree } from '../zygote/forkTree';
-import { isPythonFile } from '../zygote/protocol';
-import type { ZygoteError } from '../zygote/pythonZygote';
+import { spawnTree, type ForkError, type Proc } from '../process';
 import { prepareArchive } from './archive';
-import { commandFor, jobEnv, spawnTree, type Proc } from './process';
-import { prepareScript, type RunContext } from './script';
+import { commandFor, jobEnv } from './command';
+import type { RunContext } from './context';
+import { prepareScript } from './script';
 import { ServiceSupervisor, type ServiceState } from './service';
 
 /** Why the agent ends a job itself; `lost` and `shutdown` are not reported as results. */
@@ -80,22 +79,21 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
         logs.system(`started ${path.basename(cmd)} ${job.file} (pid ${p.pid}, attempt ${job.attempt})`);
         return p;
       };
-      // A batch `.py` job is forked by the warm zygote when it can be, else spawned as above.
+      // A batch job goes to the forker (the warm Python zygote) when it takes it, else is spawned as above.
       const launch = async (): Promise<Proc> => {
-        const zygote = isPythonFile(prepared.file) ? ctx.zygote : undefined;
-        const refused = zygote?.refusal(env);
-        if (zygote && !refused) {
+        const forker = ctx.forker;
+        const refused = forker?.refusal(prepared.file, env);
+        if (forker && !refused) {
           try {
-            const args = { file: prepared.file, args: job.args, cwd: prepared.cwd, env, onOutput, note: (t: string) => logs.system(t), fifoDir: path.join(ctx.workdir, 'fifo'), pidDir };
-            const p = await forkTree(zygote, args);
-            logs.system(`started ${job.file} from the python zygote (pid ${p.pid}, attempt ${job.attempt})`);
+            const p = await forker.fork({ file: prepared.file, args: job.args, cwd: prepared.cwd, env, onOutput, note: (t) => logs.system(t), pidDir });
+            logs.system(`started ${job.file} from the ${forker.name} (pid ${p.pid}, attempt ${job.attempt})`);
             return p;
           } catch (err) {
-            if ((err as ZygoteError).maybeStarted) throw err; // spawning again could run it twice
-            logs.system(`python zygote could not start it (${(err as Error).message}); spawning instead`);
+            if ((err as ForkError).maybeStarted) throw err; // spawning again could run it twice
+            logs.system(`${forker.name} could not start it (${(err as Error).message}); spawning instead`);
           }
-        } else if (refused?.startsWith('job sets')) {
-          logs.system(`spawning a fresh interpreter: ${refused}`); // worth knowing why it is slower
+        } else if (refused?.tell) {
+          logs.system(`spawning a fresh interpreter: ${refused.reason}`); // worth knowing why it is slower
         }
         return start();
       };

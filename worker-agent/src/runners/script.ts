@@ -2,22 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LeasedJob } from '../../../control-plane/src/contract/agents';
-import type { TitanHttpClient } from '../../../sdk/ts/client';
-import type { PythonZygote } from '../zygote/pythonZygote';
-
-export interface RunContext {
-  client: TitanHttpClient;
-  workdir: string;
-  url: string;
-  bridgePort?: number;
-  /** Interpreter for `.py` files. */
-  python?: string;
-  /** Forks `.py` batch jobs from a warm interpreter when set (and ready). */
-  zygote?: PythonZygote;
-  log?: (line: string) => void;
-  /** A service changed state: worth telling the control plane now, not at the next heartbeat. */
-  onServiceChange?: () => void;
-}
+import type { RunContext } from './context';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { Waker, backoffDelay } from '../backoff';
-import type { Exit, Proc } from './process';
+import type { Exit, Proc } from '../process';
 
 export type ServiceState = 'starting' | 'running' | 'restarting';
 

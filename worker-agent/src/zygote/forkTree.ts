@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { killGroup, pidFiles, treeKiller, type Exit, type Proc } from '../runners/process';
-import { buildRequest } from './protocol';
+import { killGroup, pidFiles, treeKiller, type Exit, type ForkRequest, type Forker, type Proc } from '../process';
+import { buildRequest, isPythonFile } from './protocol';
 import type { PythonZygote } from './pythonZygote';
 
 let seq = 0;
@@ -34,17 +34,9 @@ function alive(pid: number): boolean {
  */
 export async function forkTree(
   zygote: PythonZygote,
-  opts: {
-    file: string;
-    args: string[];
-    cwd: string;
-    env: NodeJS.ProcessEnv;
-    onOutput: (stream: 'stdout' | 'stderr', chunk: string) => void;
-    /** Agent-side notes for the job log. */
-    note: (text: string) => void;
+  opts: ForkRequest & {
     /** Where the FIFOs are made (not the job's cwd, where the job would see them). */
     fifoDir: string;
-    pidDir?: string;
   },
 ): Promise<Proc> {
   fs.mkdirSync(opts.fifoDir, { recursive: true });
@@ -80,4 +72,18 @@ export async function forkTree(
     return { code: exit.code, signal: exit.signal };
   });
   return { pid, exited, killTree: treeKiller(pid, exited) };
+}
+
+/** The zygote as the runners see it: `.py` files only, and only while it is ready and faithful. */
+export function zygoteForker(zygote: PythonZygote, fifoDir: string): Forker {
+  return {
+    name: 'python zygote',
+    refusal(file, env) {
+      if (!isPythonFile(file)) return { reason: 'not a .py file', tell: false };
+      const reason = zygote.refusal(env);
+      // Not being ready is routine; a job setting start-up variables is worth knowing (it is slower).
+      return reason ? { reason, tell: zygote.ready } : null;
+    },
+    fork: (req) => forkTree(zygote, { ...req, fifoDir }),
+  };
 }

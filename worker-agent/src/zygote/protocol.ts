@@ -1,7 +1,7 @@
 // The pure half of the Python zygote: what the agent sends it and how its answers read.
 import { constants } from 'node:os';
 import path from 'node:path';
-import type { Exit } from '../runners/process';
+import type { Exit } from '../process';
 
 /** One job for the zygote (see zygote.py). */
 export interface ZygoteRequest {

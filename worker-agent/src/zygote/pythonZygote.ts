@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { backoffDelay } from '../backoff';
 import { LineSplitter } from '../lines';
-import type { Exit } from '../runners/process';
+import { ForkError, type Exit } from '../process';
 import { exitOf, startupMismatch, type ZygoteMessage, type ZygoteRequest } from './protocol';
 
 export const ZYGOTE_PY = fileURLToPath(new URL('./zygote.py', import.meta.url));
@@ -15,14 +15,7 @@ export interface ZygoteHandle {
 }
 
 /** Why `run` did not start the job. `maybeStarted`: the zygote died mid-request, the job may be running. */
-export class ZygoteError extends Error {
-  constructor(
-    message: string,
-    readonly maybeStarted = false,
-  ) {
-    super(message);
-  }
-}
+export class ZygoteError extends ForkError {}
 
 /** A request awaiting its answer(s); `lost` is called if the zygote dies first. */
 interface Pending {

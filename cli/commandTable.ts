@@ -1,0 +1,155 @@
+/**
+ * Every `titan` command in one declarative table: its words, summary, options and positionals.
+ * The parser, `--help` and the dispatcher all read it; a command's code is imported only when it
+ * runs, so `--help` stays fast and never touches a cluster.
+ */
+import type { CommandSpec, OptionSpec } from './args';
+
+const PORT = { integer: true, min: 0, max: 65535 };
+const COUNT = { integer: true, min: 1 };
+
+/** How user commands find the control plane (see cli/config.ts for the order). */
+const CONNECT: Record<string, OptionSpec> = {
+  url: { type: 'string', value: 'URL', help: 'control plane URL (else TITAN_URL, else cluster.json)' },
+  token: { type: 'string', value: 'TOKEN', help: 'client token (else TITAN_TOKEN, else cluster.json)' },
+  state: { type: 'string', value: 'DIR', help: 'read DIR/cluster.json (else TITAN_STATE)', defaultText: '.titan' },
+};
+const JSON_OUT: Record<string, OptionSpec> = { json: { type: 'boolean', help: 'print JSON instead of text' } };
+const ID = [{ name: 'ID' }] as const;
+
+const CONNECT_NOTE = 'Without --url/--token: TITAN_URL/TITAN_TOKEN, else the cluster.json `titan up` wrote (TITAN_STATE=DIR picks DIR/cluster.json).';
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'up',
+    summary: 'run a local cluster: control plane in workerd, the TITAN_PROTO bridge, agents',
+    options: {
+      state: { type: 'string', value: 'DIR', help: 'state directory (tokens, data, cluster.json); else TITAN_STATE', defaultText: '.titan' },
+      host: { type: 'string', value: 'H', help: 'address to listen on', defaultText: '127.0.0.1' },
+      'http-port': { type: 'string', value: 'N', number: PORT, help: 'control plane port', defaultText: '8787' },
+      'bridge-port': { type: 'string', value: 'N', number: PORT, help: 'TITAN_PROTO bridge port; else TITAN_BRIDGE_PORT', defaultText: '9090' },
+      'manifest-port': { type: 'string', value: 'N', number: PORT, help: 'where the original SDK POSTs DAG names (best effort)', defaultText: '5000' },
+      'no-manifest': { type: 'boolean', help: 'do not forward DAG manifests' },
+      agents: { type: 'string', value: 'N', number: { integer: true, min: 0 }, help: 'local agents to start', defaultText: '1' },
+      capabilities: { type: 'string', value: 'TAGS', help: 'extra capability tags for the agents, e.g. GPU,HIGH_MEM' },
+      slots: { type: 'string', value: 'N', number: COUNT, help: 'job slots per agent', defaultText: '4' },
+      var: { type: 'string', value: 'KEY:VALUE', multiple: true, help: 'a Worker var for the control plane (LEASE_TTL_MS, HEARTBEAT_MS, RETRY_BASE_MS, …)' },
+      demo: { type: 'boolean', help: 'submit the demo pipeline and follow it' },
+      verbose: { type: 'boolean', help: 'print agent and bridge logs' },
+    },
+    notes: 'Writes DIR/cluster.json (mode 0600) when ready; Ctrl-C stops everything, a restart resumes from DIR.',
+    run: async (inv, sys) => (await import('./commands/up')).runUp(inv, sys),
+  },
+  {
+    name: 'agent',
+    summary: 'run a worker agent against a control plane',
+    service: true,
+    options: {
+      url: CONNECT.url,
+      token: { type: 'string', value: 'TOKEN', help: 'agent token (else TITAN_AGENT_TOKEN, else cluster.json)' },
+      'client-token': { type: 'string', value: 'T', help: "client token for the jobs' bridge (else TITAN_TOKEN, else cluster.json)" },
+      state: CONNECT.state,
+      capabilities: { type: 'string', value: 'TAGS', help: 'extra capability tags, e.g. GPU,HIGH_MEM' },
+      slots: { type: 'string', value: 'N', number: COUNT, help: 'jobs run at once', defaultText: '4' },
+      ephemeral: { type: 'boolean', help: 'deregister as soon as the agent stops' },
+      name: { type: 'string', value: 'NAME', help: 'agent name', defaultText: 'hostname-pid' },
+      workdir: { type: 'string', value: 'DIR', help: 'where jobs run', defaultText: 'a temp dir' },
+      grace: { type: 'string', value: 'SECONDS', number: { min: 0 }, help: 'how long running jobs may finish on SIGTERM', defaultText: '30' },
+      'high-mem-gib': { type: 'string', value: 'N', number: { min: 0 }, help: 'memory above which the agent is HIGH_MEM', defaultText: '64' },
+      'python-zygote': { type: 'string', value: 'on|off', choices: ['on', 'off'], help: 'fork .py jobs from a warm interpreter', defaultText: 'on' },
+    },
+    run: async (inv, sys) => (await import('./commands/agent')).runAgent(inv, sys),
+  },
+  {
+    name: 'bridge',
+    summary: 'serve TITAN_PROTO for programs written for the original SDK',
+    service: true,
+    options: {
+      ...CONNECT,
+      host: { type: 'string', value: 'H', help: 'address to listen on', defaultText: '127.0.0.1' },
+      port: { type: 'string', value: 'N', number: PORT, help: 'port to listen on; else TITAN_BRIDGE_PORT', defaultText: '9090' },
+      'manifest-port': { type: 'string', value: 'N', number: PORT, help: 'forward DAG manifests to this port (off unless given)' },
+    },
+    run: async (inv, sys) => (await import('./commands/bridge')).runBridge(inv, sys),
+  },
+  {
+    name: 'submit',
+    summary: 'submit a pipeline YAML (its scripts or project folder go along)',
+    positionals: [{ name: 'FILE.yaml' }],
+    options: { wait: { type: 'boolean', help: 'follow the jobs; exit 1 unless all complete' }, ...CONNECT },
+    notes: CONNECT_NOTE,
+    run: async (inv, sys) => (await import('./commands/submit')).runSubmit(inv, sys),
+  },
+  {
+    name: 'status',
+    summary: "a job's status and history",
+    positionals: ID,
+    options: { ...JSON_OUT, ...CONNECT },
+    notes: CONNECT_NOTE,
+    run: async (inv, sys) => (await import('./commands/jobs')).runStatus(inv, sys),
+  },
+  {
+    name: 'logs',
+    summary: "a job's output",
+    positionals: ID,
+    options: { follow: { type: 'boolean', short: 'f', help: 'keep printing until the job ends' }, ...CONNECT },
+    notes: CONNECT_NOTE,
+    run: async (inv, sys) => (await import('./commands/logs')).runLogs(inv, sys),
+  },
+  ...(['cancel', 'retry', 'stop'] as const).map(
+    (action): CommandSpec => ({
+      name: action,
+      summary: { cancel: 'cancel a job (and what depends on it)', retry: 'run a finished job again', stop: 'stop a service' }[action],
+      positionals: ID,
+      options: CONNECT,
+      notes: CONNECT_NOTE,
+      run: async (inv, sys) => (await import('./commands/jobs')).runJobAction(action)(inv, sys),
+    }),
+  ),
+  {
+    name: 'workers',
+    summary: 'agents, capabilities, load',
+    options: { ...JSON_OUT, ...CONNECT },
+    notes: CONNECT_NOTE,
+    run: async (inv, sys) => (await import('./commands/cluster')).runWorkers(inv, sys),
+  },
+  {
+    name: 'stats',
+    summary: 'agents, queue depth, job counts',
+    options: { ...JSON_OUT, ...CONNECT },
+    notes: CONNECT_NOTE,
+    run: async (inv, sys) => (await import('./commands/cluster')).runStats(inv, sys),
+  },
+  {
+    name: 'store',
+    summary: 'the TitanStore data bus',
+    sub: (
+      [
+        ['get', 'print a value', [{ name: 'KEY' }]],
+        ['put', 'set a value', [{ name: 'KEY' }, { name: 'VALUE' }]],
+        ['sadd', 'add a member to a set (prints 1 if new)', [{ name: 'KEY' }, { name: 'MEMBER' }]],
+        ['smembers', "a set's members", [{ name: 'KEY' }]],
+        ['keys', 'list keys', [{ name: 'PREFIX', optional: true }]],
+      ] as const
+    ).map(
+      ([op, summary, positionals]): CommandSpec => ({
+        name: op,
+        summary,
+        positionals,
+        options: CONNECT,
+        notes: CONNECT_NOTE,
+        run: async (inv, sys) => (await import('./commands/store')).runStore(op)(inv, sys),
+      }),
+    ),
+  },
+  {
+    name: 'upload',
+    summary: 'put a file (or a folder, zipped) into the artifact store',
+    positionals: [{ name: 'FILE' }],
+    options: { name: { type: 'string', value: 'NAME', help: 'artifact name', defaultText: 'the file name (FOLDER.zip)' }, ...CONNECT },
+    notes: CONNECT_NOTE,
+    run: async (inv, sys) => (await import('./commands/upload')).runUpload(inv, sys),
+  },
+];
+
+export const PROGRAM_FOOTER = CONNECT_NOTE;

@@ -1,0 +1,198 @@
+/**
+ * The one place that decides where a command points and how it is tuned: flags, then the
+ * environment, then `<state>/cluster.json` written by `titan up`. Pure: the caller hands in the
+ * parsed flags, the environment and a file reader.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseTags } from '../worker-agent/src/capabilities';
+import { checkNumber, UsageError, type Flags } from './args';
+
+/** What `titan up` writes to `<state>/cluster.json` (mode 0600) for every other tool to find. */
+export interface ClusterFile {
+  url: string;
+  clientToken: string;
+  agentToken: string;
+  bridge: { host: string; port: number };
+  dashboard: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Sources {
+  flags: Flags;
+  env: Env;
+  cwd: string;
+  /** The file's text, or null when it does not exist. */
+  readFile: (path: string) => string | null;
+}
+
+export const DEFAULTS = { state: '.titan', host: '127.0.0.1', httpPort: 8787, bridgePort: 9090, manifestPort: 5000, agents: 1, slots: 4, graceSeconds: 30 } as const;
+
+const PORT = { integer: true, min: 0, max: 65535 };
+
+const str = (f: Flags, k: string): string | undefined => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
+const num = (f: Flags, k: string): number | undefined => (typeof f[k] === 'number' ? (f[k] as number) : undefined);
+const envText = (env: Env, k: string): string | undefined => (env[k] === '' ? undefined : env[k]);
+
+/** `--state DIR` > `TITAN_STATE=DIR` > `.titan`, absolute. */
+export function stateDir(s: Pick<Sources, 'flags' | 'env' | 'cwd'>): string {
+  const dir = str(s.flags, 'state') ?? envText(s.env, 'TITAN_STATE') ?? DEFAULTS.state;
+  return isAbsolute(dir) ? dir : resolve(s.cwd, dir);
+}
+
+export function clusterFilePath(s: Pick<Sources, 'flags' | 'env' | 'cwd'>): string {
+  return join(stateDir(s), 'cluster.json');
+}
+
+/** The cluster file's fields, or an empty object when there is none. */
+export function readClusterFile(s: Sources): Partial<ClusterFile> {
+  const path = clusterFilePath(s);
+  const text = s.readFile(path);
+  if (text === null) return {};
+  try {
+    return JSON.parse(text) as Partial<ClusterFile>;
+  } catch {
+    throw new UsageError(`${path} is not valid JSON (remove it, or run \`titan up\` again)`);
+  }
+}
+
+/** The cluster file, read only when a flag and the environment leave something unsaid. */
+function lazyFile(s: Sources): () => Partial<ClusterFile> {
+  let cached: Partial<ClusterFile> | undefined;
+  return () => (cached ??= readClusterFile(s));
+}
+
+const NO_PLANE = (tokenEnv: string) =>
+  `no control plane given: pass --url and --token, set TITAN_URL and ${tokenEnv}, or run \`titan up\` here first (or point TITAN_STATE at its state dir)`;
+
+/** Where user commands (submit, status, store, …) and the bridge connect, with the client token. */
+export function clientConfig(s: Sources): { url: string; token: string } {
+  const file = lazyFile(s);
+  const url = str(s.flags, 'url') ?? envText(s.env, 'TITAN_URL') ?? file().url;
+  const token = str(s.flags, 'token') ?? envText(s.env, 'TITAN_TOKEN') ?? file().clientToken;
+  if (!url || !token) throw new UsageError(NO_PLANE('TITAN_TOKEN'));
+  return { url, token };
+}
+
+export interface AgentConfig {
+  url: string;
+  /** The agent token. */
+  token: string;
+  /** For the agent's embedded bridge; the agent token is used when absent. */
+  clientToken?: string;
+  capabilities: string[];
+  slots: number;
+  ephemeral: boolean;
+  name?: string;
+  workdir?: string;
+  graceMs: number;
+  highMemGiB?: number;
+  /** Unset: the agent's default. */
+  pythonZygote?: boolean;
+}
+
+/** `titan agent`: the agent token comes from --token, TITAN_AGENT_TOKEN or the file's agentToken. */
+export function agentConfig(s: Sources): AgentConfig {
+  const file = lazyFile(s);
+  const url = str(s.flags, 'url') ?? envText(s.env, 'TITAN_URL') ?? file().url;
+  const token = str(s.flags, 'token') ?? envText(s.env, 'TITAN_AGENT_TOKEN') ?? file().agentToken;
+  if (!url || !token) throw new UsageError(NO_PLANE('TITAN_AGENT_TOKEN'));
+  const zygote = str(s.flags, 'python-zygote');
+  return {
+    url,
+    token,
+    clientToken: str(s.flags, 'client-token') ?? envText(s.env, 'TITAN_TOKEN') ?? file().clientToken,
+    capabilities: tags(s.flags),
+    slots: num(s.flags, 'slots') ?? DEFAULTS.slots,
+    ephemeral: s.flags.ephemeral === true,
+    name: str(s.flags, 'name'),
+    workdir: str(s.flags, 'workdir'),
+    graceMs: (num(s.flags, 'grace') ?? DEFAULTS.graceSeconds) * 1000,
+    highMemGiB: num(s.flags, 'high-mem-gib'),
+    pythonZygote: zygote === undefined ? undefined : zygote === 'on',
+  };
+}
+
+function tags(f: Flags): string[] {
+  try {
+    return parseTags(str(f, 'capabilities'));
+  } catch (e) {
+    throw new UsageError(`--capabilities: ${(e as Error).message}`);
+  }
+}
+
+export interface BridgeConfig {
+  url: string;
+  token: string;
+  host: string;
+  port: number;
+  manifestPort: number | null;
+}
+
+/** `titan bridge`: the port is --port > TITAN_BRIDGE_PORT > 9090; no manifest listener unless asked. */
+export function bridgeConfig(s: Sources): BridgeConfig {
+  const { url, token } = clientConfig(s);
+  return {
+    url,
+    token,
+    host: str(s.flags, 'host') ?? DEFAULTS.host,
+    port: bridgePort(s, 'port'),
+    manifestPort: num(s.flags, 'manifest-port') ?? null,
+  };
+}
+
+function bridgePort(s: Pick<Sources, 'flags' | 'env'>, flag: string): number {
+  const flagged = num(s.flags, flag);
+  if (flagged !== undefined) return flagged;
+  const env = envText(s.env, 'TITAN_BRIDGE_PORT');
+  return env === undefined ? DEFAULTS.bridgePort : checkNumber(env, PORT, 'TITAN_BRIDGE_PORT');
+}
+
+export interface UpConfig {
+  stateDir: string;
+  host: string;
+  httpPort: number;
+  bridgePort: number;
+  /** Where the original SDK POSTs DAG names (it uses 5000); null = off. */
+  manifestPort: number | null;
+  agents: number;
+  capabilities: string[];
+  slots: number;
+  demo: boolean;
+  verbose: boolean;
+  /** Worker vars for the local control plane (`--var KEY:VALUE`). */
+  vars: Record<string, string>;
+}
+
+/** `titan up`: a new cluster under `stateDir`, so the token and URL flags do not apply. */
+export function upConfig(s: Pick<Sources, 'flags' | 'env' | 'cwd'>): UpConfig {
+  const f = s.flags;
+  if (f['no-manifest'] === true && f['manifest-port'] !== undefined) throw new UsageError('--manifest-port and --no-manifest contradict each other');
+  return {
+    stateDir: stateDir(s),
+    host: str(f, 'host') ?? DEFAULTS.host,
+    httpPort: num(f, 'http-port') ?? DEFAULTS.httpPort,
+    bridgePort: bridgePort(s, 'bridge-port'),
+    manifestPort: f['no-manifest'] === true ? null : (num(f, 'manifest-port') ?? DEFAULTS.manifestPort),
+    agents: num(f, 'agents') ?? DEFAULTS.agents,
+    capabilities: (str(f, 'capabilities') ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+    slots: num(f, 'slots') ?? DEFAULTS.slots,
+    demo: f.demo === true,
+    verbose: f.verbose === true,
+    vars: parseVars(Array.isArray(f.var) ? f.var : []),
+  };
+}
+
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `--var KEY:VALUE` (wrangler's convention): the value may itself contain colons. */
+export function parseVars(list: readonly string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const item of list) {
+    const cut = item.indexOf(':');
+    const key = cut < 0 ? item : item.slice(0, cut);
+    if (cut < 0 || !VAR_NAME.test(key)) throw new UsageError(`--var needs KEY:VALUE with KEY a variable name, not ${JSON.stringify(item)}`);
+    vars[key] = item.slice(cut + 1);
+  }
+  return vars;
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { Log, LogLevel, Miniflare } from 'miniflare';
+import { dashboardAssets } from './dashboardAssets';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUNDLE = join(ROOT, 'dist', 'worker', 'worker.js');
+
+export interface LocalControlPlaneOptions {
+  /** Where Durable Object, R2 and token state persist; a restart on the same dir resumes. */
+  stateDir: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  clientToken?: string;
+  agentToken?: string;
+  /** Extra Worker vars (LEASE_TTL_MS, HEARTBEAT_MS, RETRY_BASE_MS, …). */
+  vars?: Record<string, string>;
+}
+
+export interface LocalControlPlane {
+  url: string;
+  clientToken: string;
+  agentToken: string;
+  stop(): Promise<void>;
+}
+
+/** Newest mtime under the Worker's sources, to know when the bundle is stale. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Build the Worker bundle (as `wrangler deploy` would) when missing or older than its sources. */
+export function ensureBundle(): string {
+  const stale = !existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < Math.max(newestSource(join(ROOT, 'control-plane', 'src')), statSync(join(ROOT, 'wrangler.toml')).mtimeMs);
+  if (stale) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  return BUNDLE;
+}
+
+function compatibility(): { date: string; flags: string[] } {
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const date = /compatibility_date\s*=\s*"([^"]+)"/.exec(toml)?.[1] ?? '2026-04-20';
+  const flags = /compatibility_flags\s*=\s*\[([^\]]*)\]/.exec(toml)?.[1].match(/"([^"]+)"/g)?.map((s) => s.slice(1, -1)) ?? [];
+  return { date, flags };
+}
+
+/** Tokens are generated on first start and kept in the state dir (mode 0600). */
+export function loadOrCreateTokens(stateDir: string): { clientToken: string; agentToken: string } {
+  const file = join(stateDir, 'tokens.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const tokens = { clientToken: 'tc_' + randomBytes(24).toString('base64url'), agentToken: 'ta_' + randomBytes(24).toString('base64url') };
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(tokens, null, 2), { mode: 0o600 });
+  return tokens;
+}
+
+/**
+ * The control plane in workerd, embedded through Miniflare: the same bundle that deploys, with
+ * Durable Objects (SQLite) and R2 persisted under `stateDir`.
+ */
+export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Promise<LocalControlPlane> {
+  const stateDir = resolve(opts.stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  const stored = loadOrCreateTokens(stateDir);
+  const clientToken = opts.clientToken ?? stored.clientToken;
+  const agentToken = opts.agentToken ?? stored.agentToken;
+  const compat = compatibility();
+  const mf = new Miniflare({
+    scriptPath: ensureBundle(),
+    modules: true,
+    modulesRoot: dirname(BUNDLE),
+    assets: dashboardAssets(ROOT),
+    compatibilityDate: compat.date,
+    compatibilityFlags: compat.flags,
+    durableObjects: {
+      CLUSTER: { className: 'ClusterDO', useSQLite: true },
+      STORE: { className: 'StoreDO', useSQLite: true },
+      LOGS: { className: 'LogDO', useSQLite: true },
+    },
+    r2Buckets: ['ARTIFACTS'],
+    bindings: { STORE_SHARDS: '16', ...opts.vars, CLIENT_TOKEN: clientToken, AGENT_TOKEN: agentToken },
+    durableObjectsPersist: join(stateDir, 'do'),
+    r2Persist: join(stateDir, 'r2'),
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 0,
+    cf: false,
+    log: new Log(LogLevel.WARN),
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, '');
+  return { url, clientToken, agentToken, stop: () => mf.dispose() };
+}

@@ -1,0 +1,74 @@
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBridge, type Bridge } from '../tcp-bridge/src/server';
+import { startAgent, type RunningAgent } from '../worker-agent/src/agent';
+import { detect } from '../worker-agent/src/capabilities';
+import { TitanHttpClient } from '../sdk/ts/client';
+import type { ClusterFile, UpConfig } from './config';
+import { jobBridge } from './jobBridge';
+import { startLocalControlPlane, type LocalControlPlane } from './local/controlPlane';
+import { checkPortFree, checkPython } from './preflight';
+
+/** A running local cluster: control plane in workerd, the bridge, and local agents. */
+export interface LocalCluster {
+  file: ClusterFile;
+  stop(): Promise<void>;
+}
+
+/** `titan up`'s wiring: control plane, then the bridge and the agents pointed at it, then cluster.json. */
+export async function startLocalCluster(o: UpConfig, log: (l: string) => void = () => {}): Promise<LocalCluster> {
+  checkPython();
+  await checkPortFree(o.host, o.httpPort, '--http-port');
+  await checkPortFree(o.host, o.bridgePort, '--bridge-port');
+  mkdirSync(o.stateDir, { recursive: true });
+  const clusterJson = join(o.stateDir, 'cluster.json');
+  rmSync(clusterJson, { force: true });
+
+  let cp: LocalControlPlane | null = null;
+  let bridge: Bridge | null = null;
+  const agents: RunningAgent[] = [];
+  let client: TitanHttpClient | null = null;
+  const stop = async () => {
+    rmSync(clusterJson, { force: true });
+    await Promise.allSettled(agents.map((a) => a.stop(5_000)));
+    await bridge?.close().catch(() => {});
+    await client?.close().catch(() => {});
+    await cp?.stop().catch(() => {});
+  };
+  try {
+    cp = await startLocalControlPlane({ stateDir: o.stateDir, host: o.host, port: o.httpPort, vars: o.vars });
+    // 7 s per control-plane call keeps every bridge reply inside the SDK's 10 s socket timeout.
+    client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, timeoutMs: 7_000, transferTimeoutMs: 8_500 });
+    bridge = await startBridge({ client, host: o.host, port: o.bridgePort, manifestPort: o.manifestPort, log });
+    const detected = await detect({ extra: o.capabilities });
+    for (let i = 0; i < o.agents; i++) {
+      agents.push(
+        await startAgent({
+          url: cp.url,
+          token: cp.agentToken,
+          clientToken: cp.clientToken,
+          slots: o.slots,
+          name: `local-${i + 1}`,
+          workdir: join(o.stateDir, 'agents', `local-${i + 1}`),
+          detected,
+          capabilities: o.capabilities,
+          startBridge: jobBridge,
+          log,
+        }),
+      );
+    }
+    const file: ClusterFile = {
+      url: cp.url,
+      clientToken: cp.clientToken,
+      agentToken: cp.agentToken,
+      bridge: { host: bridge.host, port: bridge.port },
+      dashboard: `${cp.url}/?token=${encodeURIComponent(cp.clientToken)}`,
+    };
+    writeFileSync(clusterJson, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
+    chmodSync(clusterJson, 0o600);
+    return { file, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * What follows from a change, applied to the tables: promotion, cascade-cancel, the end of a run,
+ * a lost lease, handing queued jobs to an agent. Each step asks core/ what to do and writes the
+ * answer through the repositories; ClusterDO calls these inside its RPC methods.
+ */
+import type { Ack, JobResult, Lease } from '../contract/agents';
+import { isTerminal, type JobState } from '../contract/jobs';
+import type { SchedulerConfig } from '../config';
+import { chooseJobs, mergeByRank } from '../core/choose';
+import { descendants } from '../core/descendants';
+import { afterLeaseLoss, attemptsAfterRelease, outcomeOf } from '../core/outcome';
+import { promotion } from '../core/promotion';
+import { randomId } from '../lib/ids';
+import type { AgentRow, AgentsRepo } from './agentsRepo';
+import { specOf, toLeasedJob, type JobRow } from './jobRow';
+import type { JobsRepo } from './jobsRepo';
+
+export class Consequences {
+  constructor(
+    private readonly jobs: JobsRepo,
+    private readonly agents: AgentsRepo,
+    private readonly cfg: SchedulerConfig,
+    /** Queued work appeared: wake the held long-polls. */
+    private readonly wake: () => void,
+    /** Whether an agent has a long-poll held right now (it is alive, whatever last_seen says). */
+    private readonly isWaiting: (agentId: string) => boolean,
+  ) {}
+
+  /** PENDING → QUEUED or CANCELLED as its parents and delay allow (core/promotion). */
+  promote(id: string, now: number): void {
+    const job = this.jobs.get(id);
+    if (!job || job.state !== 'PENDING') return;
+    const p = promotion({ readyAt: job.ready_at, affinity: specOf(job).affinity }, this.jobs.parentFacts(id), now);
+    if (p.kind === 'cancel') {
+      this.jobs.setState(job, 'CANCELLED', now, p.note);
+      this.cascade(id, now);
+    } else if (p.kind === 'queue') {
+      this.jobs.queuePending(job, now, p.affinityAgent);
+      this.wake();
+    }
+  }
+
+  /** Cancel every not-yet-ended descendant; running ones get a cancel order on their next heartbeat. */
+  cascade(id: string, now: number): void {
+    const active = (c: string) => {
+      const row = this.jobs.get(c);
+      return row && !isTerminal(row.state) ? row : undefined;
+    };
+    for (const d of descendants(id, (x) => this.jobs.childrenOf(x), active)) this.cancelRow(d.item, now, `parent ${d.via} did not complete`);
+  }
+
+  /** Descendants that ended CANCELLED or DEAD (a retry reruns them), parents before children. */
+  unfinishedDescendants(id: string): JobRow[] {
+    const unfinished = (c: string) => {
+      const row = this.jobs.get(c);
+      return row && (row.state === 'CANCELLED' || row.state === 'DEAD') ? row : undefined;
+    };
+    return descendants(id, (x) => this.jobs.childrenOf(x), unfinished).map((d) => d.item);
+  }
+
+  cancelRow(job: JobRow, now: number, note: string): void {
+    if (job.state === 'RUNNING' && job.lease_id) this.jobs.setOrder(job.id, 'cancel');
+    this.jobs.setState(job, 'CANCELLED', now, note);
+  }
+
+  /** The end of an attempt and what it means for the DAG. */
+  finishRun(job: JobRow, state: JobState, now: number, note: string, readyAt: number | null): void {
+    this.jobs.setState(job, state, now, note, readyAt);
+    if (state === 'COMPLETED') for (const child of this.jobs.childrenOf(job.id)) this.promote(child, now);
+    else if (state === 'DEAD' || state === 'CANCELLED') this.cascade(job.id, now);
+  }
+
+  applyResults(agentId: string, results: JobResult[], now: number): Ack[] {
+    return results.map((r) => {
+      if (this.jobs.resultSeen(r.leaseId)) return { leaseId: r.leaseId, accepted: true, reason: 'already recorded' };
+      const job = this.jobs.byLease(r.leaseId, agentId);
+      if (!job) return { leaseId: r.leaseId, accepted: false, reason: 'stale lease: the job was handed to another agent or ended' };
+      this.jobs.recordResult(job.id, r.leaseId, r.exitCode ?? null, r.error ?? null, now);
+      // A job cancelled while it ran has ended already: the order was carried out.
+      if (job.state === 'RUNNING') {
+        const out = outcomeOf({ status: r.status, exitCode: r.exitCode ?? null, error: r.error ?? null }, { attempts: job.attempts, maxRetries: job.max_retries }, now, this.cfg);
+        this.finishRun(job, out.state, now, out.note, out.state === 'FAILED' ? out.readyAt : null);
+      }
+      return { leaseId: r.leaseId, accepted: true };
+    });
+  }
+
+  /** A lease no result closed (expired, agent gone). Returns the state the job ends up in. */
+  loseLease(id: string, now: number, why: string): JobState {
+    this.jobs.dropLease(id);
+    const job = this.jobs.get(id)!;
+    if (job.state !== 'RUNNING') return job.state; // already ended (e.g. cancelled): nothing more to do
+    const out = afterLeaseLoss({ attempts: job.attempts, maxRetries: job.max_retries, orderAction: job.order_action }, why);
+    if (out.state === 'QUEUED') {
+      this.jobs.queueLost(job, now, out.note);
+      this.wake();
+    } else this.finishRun(job, out.state, now, out.note, null);
+    return out.state;
+  }
+
+  /** Re-queue (or end) every job an agent holds; `countAttempt` is false when it hands them back on purpose. Returns the ids re-queued. */
+  releaseAgent(agentId: string, now: number, why: string, countAttempt: boolean): string[] {
+    const out: string[] = [];
+    for (const held of this.jobs.heldBy(agentId)) {
+      const attempts = attemptsAfterRelease(held.attempts, countAttempt);
+      if (attempts !== held.attempts) this.jobs.setAttempts(held.id, attempts);
+      if (this.loseLease(held.id, now, why) === 'QUEUED') out.push(held.id);
+    }
+    return out;
+  }
+
+  takeFor(agentId: string, max: number): Lease[] | null {
+    const agent = this.agents.get(agentId);
+    return agent ? this.take(agent, max, Date.now()) : null;
+  }
+
+  /** Lease up to `max` queued jobs to an agent: one ordered index walk per capability, merged, then chosen (core/choose). */
+  take(agent: AgentRow, max: number, now: number): Lease[] {
+    const caps: string[] = JSON.parse(agent.caps);
+    const queued = mergeByRank(caps.map((cap) => this.jobs.queuedFor(cap, max * 4 + 16)));
+    const chosen = chooseJobs(queued, { id: agent.id, capabilities: new Set(caps) }, (a) => this.isAlive(a, now), max);
+    const expiresAt = now + this.cfg.leaseTtlMs;
+    return chosen.map((c) => {
+      const leaseId = `L${randomId(14)}`;
+      return { leaseId, expiresAt, job: toLeasedJob(this.jobs.startLease(c.id, leaseId, agent, expiresAt, now)) };
+    });
+  }
+
+  isAlive(agentId: string, now: number): boolean {
+    if (this.isWaiting(agentId)) return true;
+    const a = this.agents.get(agentId);
+    return !!a && a.online === 1 && now - a.last_seen < this.cfg.agentSilentMs;
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * SQL over the ClusterDO's job tables (jobs, edges, history, dags, lease_results). Every change of
+ * a job's state goes through a method here that checks the transition table first; the scheduler
+ * (ClusterDO) decides which change to make.
+ */
+import { isTerminal, type HistoryEntry, type JobState, type ListJobsQuery, type StoredJob } from '../contract/jobs';
+import type { Candidate } from '../core/choose';
+import type { ParentFacts } from '../core/promotion';
+import { assertTransition } from '../core/transitions';
+import { specJson, type JobRow } from './jobRow';
+
+type Queued = Candidate & { priority: number; seq: number };
+type DagRow = { id: string; name: string | null; created_at: number };
+
+export class JobsRepo {
+  private seq: number;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.seq = sql.exec<{ s: number | null }>('SELECT MAX(seq) AS s FROM jobs').one().s ?? 0;
+  }
+
+  get(id: string): JobRow | undefined {
+    return this.sql.exec<JobRow>('SELECT * FROM jobs WHERE id = ?', id).toArray()[0];
+  }
+
+  has(id: string): boolean {
+    return this.sql.exec('SELECT 1 FROM jobs WHERE id = ?', id).toArray().length > 0;
+  }
+
+  stateOf(id: string): JobState | undefined {
+    return this.sql.exec<{ state: JobState }>('SELECT state FROM jobs WHERE id = ?', id).toArray()[0]?.state;
+  }
+
+  /** A new run of a job: the first, or the next one of an ended job (its row is replaced, its run counted on). */
+  insertRun(j: StoredJob, dag: string | null, now: number): void {
+    const prev = this.sql.exec<{ run: number; state: JobState }>('SELECT run, state FROM jobs WHERE id = ?', j.id).toArray()[0];
+    if (prev) assertTransition(j.id, prev.state, 'PENDING');
+    const run = prev ? prev.run + 1 : 1;
+    const readyAt = j.delayMs > 0 ? now + j.delayMs : null;
+    this.sql.exec(
+      `INSERT OR REPLACE INTO jobs (id, run, dag, type, spec, requirement, priority, seq, state, ready_at, attempts, max_retries, created_at, restarts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, 0, ?, ?, 0)`,
+      j.id, run, dag, j.type, specJson(j), j.requirement, j.priority, ++this.seq, readyAt, j.maxRetries, now,
+    );
+    this.sql.exec('DELETE FROM edges WHERE child = ?', j.id);
+    for (const p of j.parents) this.sql.exec('INSERT INTO edges (parent, child) VALUES (?, ?)', p, j.id);
+    this.history(j.id, run, now, 'PENDING', prev ? `run ${run}` : 'submitted');
+  }
+
+  parentFacts(id: string): ParentFacts[] {
+    return this.sql
+      .exec<{ id: string; state: JobState; type: JobRow['type']; service_state: string | null; last_agent: string | null }>(
+        'SELECT j.id, j.state, j.type, j.service_state, j.last_agent FROM edges e JOIN jobs j ON j.id = e.parent WHERE e.child = ?',
+        id,
+      )
+      .toArray()
+      .map((p) => ({ id: p.id, state: p.state, type: p.type, serviceState: p.service_state, lastAgent: p.last_agent }));
+  }
+
+  childrenOf(id: string): string[] {
+    return this.sql.exec<{ child: string }>('SELECT child FROM edges WHERE parent = ?', id).toArray().map((r) => r.child);
+  }
+
+  /** Into an ended state (stamped finished), or FAILED awaiting its retry at `readyAt`. */
+  setState(job: JobRow, to: JobState, now: number, note: string | null, readyAt: number | null = null): void {
+    assertTransition(job.id, job.state, to);
+    if (isTerminal(to)) this.sql.exec('UPDATE jobs SET state = ?, finished_at = ?, ready_at = NULL WHERE id = ?', to, now, job.id);
+    else this.sql.exec('UPDATE jobs SET state = ?, ready_at = ? WHERE id = ?', to, readyAt, job.id);
+    this.history(job.id, job.run, now, to, note);
+  }
+
+  /** PENDING → QUEUED, held for `affinityAgent` if given. */
+  queuePending(job: JobRow, now: number, affinityAgent: string | null): void {
+    assertTransition(job.id, job.state, 'QUEUED');
+    this.sql.exec("UPDATE jobs SET state = 'QUEUED', ready_at = NULL, affinity_agent = ? WHERE id = ?", affinityAgent, job.id);
+    this.history(job.id, job.run, now, 'QUEUED', null);
+  }
+
+  /** FAILED → QUEUED once its backoff is over. */
+  queueRetry(job: JobRow, now: number): void {
+    assertTransition(job.id, job.state, 'QUEUED');
+    this.sql.exec("UPDATE jobs SET state = 'QUEUED', ready_at = NULL WHERE id = ?", job.id);
+    this.history(job.id, job.run, now, 'QUEUED', 'retry');
+  }
+
+  /** RUNNING → QUEUED after its lease was lost; a service starts over. */
+  queueLost(job: JobRow, now: number, note: string): void {
+    assertTransition(job.id, job.state, 'QUEUED');
+    this.sql.exec("UPDATE jobs SET state = 'QUEUED', order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END WHERE id = ?", job.id);
+    this.history(job.id, job.run, now, 'QUEUED', note);
+  }
+
+  /** QUEUED → RUNNING under a new lease; returns the updated row. */
+  startLease(id: string, leaseId: string, agent: { id: string; name: string }, expires: number, now: number): JobRow {
+    assertTransition(id, 'QUEUED', 'RUNNING'); // candidates come from the QUEUED index only
+    this.sql.exec(
+      `UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, lease_id = ?, agent_id = ?, lease_expires = ?, last_agent = ?,
+         node = ?, started_at = ?, order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END
+       WHERE id = ?`,
+      leaseId, agent.id, expires, agent.id, agent.name, now, id,
+    );
+    const row = this.get(id)!;
+    this.history(id, row.run, now, 'RUNNING', `attempt ${row.attempts} on ${agent.name}`);
+    return row;
+  }
+
+  /** One capability's queue in lease order, cut at `limit` (an ordered walk of the jobs_queue index). */
+  queuedFor(requirement: string, limit: number): Queued[] {
+    return this.sql
+      .exec<{ id: string; requirement: string; affinity_agent: string | null; priority: number; seq: number }>(
+        "SELECT id, requirement, affinity_agent, priority, seq FROM jobs WHERE state = 'QUEUED' AND requirement = ? ORDER BY priority DESC, seq ASC LIMIT ?",
+        requirement, limit,
+      )
+      .toArray()
+      .map((r) => ({ id: r.id, requirement: r.requirement, affinityAgent: r.affinity_agent, priority: r.priority, seq: r.seq }));
+  }
+
+  byLease(leaseId: string, agentId: string): JobRow | undefined {
+    return this.sql.exec<JobRow>('SELECT * FROM jobs WHERE lease_id = ? AND agent_id = ?', leaseId, agentId).toArray()[0];
+  }
+
+  heldBy(agentId: string): { id: string; attempts: number }[] {
+    return this.sql.exec<{ id: string; attempts: number }>('SELECT id, attempts FROM jobs WHERE agent_id = ? AND lease_id IS NOT NULL', agentId).toArray();
+  }
+
+  runningOn(agentId: string): number {
+    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM jobs WHERE agent_id = ? AND lease_id IS NOT NULL', agentId).one().n;
+  }
+
+  setOrder(id: string, action: 'cancel' | 'stop'): void {
+    this.sql.exec('UPDATE jobs SET order_action = ? WHERE id = ?', action, id);
+  }
+
+  extendLease(id: string, expiresAt: number): void {
+    this.sql.exec('UPDATE jobs SET lease_expires = ? WHERE id = ?', expiresAt, id);
+  }
+
+  setService(id: string, state: string, restarts: number): void {
+    this.sql.exec('UPDATE jobs SET service_state = ?, restarts = ? WHERE id = ?', state, restarts, id);
+  }
+
+  setAttempts(id: string, attempts: number): void {
+    this.sql.exec('UPDATE jobs SET attempts = ? WHERE id = ?', attempts, id);
+  }
+
+  dropLease(id: string): void {
+    this.sql.exec('UPDATE jobs SET lease_id = NULL, agent_id = NULL, lease_expires = NULL WHERE id = ?', id);
+  }
+
+  resultSeen(leaseId: string): boolean {
+    return this.sql.exec('SELECT 1 FROM lease_results WHERE lease_id = ?', leaseId).toArray().length > 0;
+  }
+
+  /** Close a lease with its result, remembered by lease id so a resent result is acknowledged once. */
+  recordResult(jobId: string, leaseId: string, exitCode: number | null, error: string | null, now: number): void {
+    this.sql.exec('INSERT INTO lease_results (lease_id, job_id, ts) VALUES (?, ?, ?)', leaseId, jobId, now);
+    this.sql.exec(
+      "UPDATE jobs SET lease_id = NULL, agent_id = NULL, lease_expires = NULL, order_action = NULL, exit_code = ?, error = ?, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'stopped' END WHERE id = ?",
+      exitCode, error, jobId,
+    );
+  }
+
+  // ---------------------------------------------------------------- time
+
+  expiredLeases(now: number): string[] {
+    return this.sql.exec<{ id: string }>('SELECT id FROM jobs WHERE lease_id IS NOT NULL AND lease_expires <= ?', now).toArray().map((r) => r.id);
+  }
+
+  retriesDue(now: number): JobRow[] {
+    return this.sql.exec<JobRow>("SELECT * FROM jobs WHERE state = 'FAILED' AND ready_at <= ?", now).toArray();
+  }
+
+  /** PENDING jobs whose delay is over; the delay is cleared, from now on only parents hold them back. */
+  takeDelaysDue(now: number): string[] {
+    const ids = this.sql.exec<{ id: string }>("SELECT id FROM jobs WHERE state = 'PENDING' AND ready_at <= ?", now).toArray().map((r) => r.id);
+    for (const id of ids) this.sql.exec('UPDATE jobs SET ready_at = NULL WHERE id = ?', id);
+    return ids;
+  }
+
+  /** The earliest moment something is due. Each MIN is one index probe (see the invariants in sweep). */
+  nextDue(retentionMs: number): number | null {
+    return this.sql
+      .exec<{ t: number | null }>(
+        `SELECT MIN(t) AS t FROM (
+           SELECT MIN(lease_expires) AS t FROM jobs
+           UNION ALL SELECT MIN(ready_at) FROM jobs
+           UNION ALL SELECT MIN(finished_at) + ? FROM jobs)`,
+        retentionMs,
+      )
+      .one().t;
+  }
+
+  /**
+   * Housekeeping: old lease results, ended jobs past retention (with history, edges, emptied DAGs),
+   * and a safety net for nextDue's invariants: lease_expires is set only while a lease is held,
+   * ready_at only while PENDING on a delay or FAILED awaiting a retry. A stray due time would re-fire forever.
+   */
+  sweep(now: number, retentionCutoff: number): void {
+    this.sql.exec('DELETE FROM lease_results WHERE ts < ?', now - 24 * 3600_000);
+    const old = "SELECT id FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED') AND finished_at <= ?";
+    this.sql.exec(`DELETE FROM history WHERE job_id IN (${old})`, retentionCutoff);
+    this.sql.exec(`DELETE FROM edges WHERE child IN (${old})`, retentionCutoff);
+    this.sql.exec("DELETE FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED') AND finished_at <= ?", retentionCutoff);
+    this.sql.exec('DELETE FROM dags WHERE id NOT IN (SELECT dag FROM jobs WHERE dag IS NOT NULL)');
+    this.sql.exec("UPDATE jobs SET ready_at = NULL WHERE ready_at <= ? AND state NOT IN ('PENDING', 'FAILED')", now);
+    this.sql.exec('UPDATE jobs SET lease_expires = NULL WHERE lease_expires <= ? AND lease_id IS NULL', now);
+  }
+
+  // ---------------------------------------------------------------- history, lists, DAGs
+
+  history(id: string, run: number, ts: number, state: JobState, note: string | null): void {
+    this.sql.exec('INSERT INTO history (job_id, run, ts, state, note) VALUES (?, ?, ?, ?, ?)', id, run, ts, state, note);
+  }
+
+  historyOf(id: string, run: number): HistoryEntry[] {
+    return this.sql
+      .exec<HistoryEntry & Record<string, SqlStorageValue>>('SELECT ts, state, note FROM history WHERE job_id = ? AND run = ? ORDER BY rowid', id, run)
+      .toArray()
+      .map((h) => ({ ts: h.ts, state: h.state, note: h.note }));
+  }
+
+  list(q: ListJobsQuery): JobRow[] {
+    const where: string[] = [];
+    const args: SqlStorageValue[] = [];
+    if (q.state) (where.push('state = ?'), args.push(q.state));
+    if (q.dag) (where.push('dag = ?'), args.push(q.dag));
+    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
+    return this.sql.exec<JobRow>(sql, ...args, q.limit).toArray();
+  }
+
+  /** Jobs holding a lease, by agent. */
+  leasedByAgent(): Map<string, string[]> {
+    const running = new Map<string, string[]>();
+    for (const r of this.sql.exec<{ id: string; agent_id: string }>('SELECT id, agent_id FROM jobs WHERE lease_id IS NOT NULL').toArray()) {
+      (running.get(r.agent_id) ?? running.set(r.agent_id, []).get(r.agent_id)!).push(r.id);
+    }
+    return running;
+  }
+
+  countByState(): Partial<Record<JobState, number>> {
+    const counts: Partial<Record<JobState, number>> = {};
+    for (const r of this.sql.exec<{ state: JobState; n: number }>('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state')) counts[r.state] = r.n;
+    return counts;
+  }
+
+  queueByRequirement(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.sql.exec<{ requirement: string; n: number }>("SELECT requirement, COUNT(*) AS n FROM jobs WHERE state = 'QUEUED' GROUP BY requirement")) out[r.requirement] = r.n;
+    return out;
+  }
+
+  activeServices(): JobRow[] {
+    return this.sql.exec<JobRow>("SELECT * FROM jobs WHERE type IN ('SERVICE', 'ARCHIVE_SERVICE') AND state IN ('QUEUED', 'RUNNING') ORDER BY seq").toArray();
+  }
+
+  insertDag(id: string, name: string | null, now: number): void {
+    this.sql.exec('INSERT INTO dags (id, name, created_at) VALUES (?, ?, ?)', id, name, now);
+  }
+
+  dag(id: string): DagRow | undefined {
+    return this.sql.exec<DagRow>('SELECT * FROM dags WHERE id = ?', id).toArray()[0];
+  }
+
+  dagJobs(id: string): JobRow[] {
+    return this.sql.exec<JobRow>('SELECT * FROM jobs WHERE dag = ? ORDER BY seq', id).toArray();
+  }
+
+  recentDags(limit: number): (DagRow & { counts: Record<string, number> })[] {
+    return this.sql
+      .exec<DagRow>('SELECT * FROM dags ORDER BY created_at DESC LIMIT ?', limit)
+      .toArray()
+      .map((d) => {
+        const counts: Record<string, number> = {};
+        for (const r of this.sql.exec<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM jobs WHERE dag = ? GROUP BY state', d.id)) counts[r.state] = r.n;
+        return { ...d, counts };
+      });
+  }
+
+  nameDag(id: string, name: string, onlyIfUnnamed: boolean): void {
+    this.sql.exec(`UPDATE dags SET name = ? WHERE id = ?${onlyIfUnnamed ? ' AND name IS NULL' : ''}`, name, id);
+  }
+}

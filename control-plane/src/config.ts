@@ -1,0 +1,78 @@
+/**
+ * Every tunable of the control plane, read from the Worker's vars in one place with its default
+ * declared once. A value that is set but unusable (not an integer, below its floor) is not taken:
+ * the default applies and the problem is reported, so a typo in wrangler.toml shows in the logs
+ * instead of silently running with, say, a zero lease TTL.
+ */
+
+/** Scheduler timings (tests shorten them through the same vars). */
+export interface SchedulerConfig {
+  leaseTtlMs: number;
+  heartbeatMs: number;
+  retryBaseMs: number;
+  retryCapMs: number;
+  agentSilentMs: number;
+  /** Ended jobs (with their history and logs) are forgotten this long after they finished. */
+  jobRetentionMs: number;
+}
+
+export interface Settings extends SchedulerConfig {
+  /** Log lines a job keeps in its LogDO before the oldest roll to R2. */
+  logMaxLines: number;
+  /** TitanStore shards; changing it re-maps keys, so set it once per deployment. */
+  storeShards: number;
+}
+
+interface Setting {
+  env: string;
+  default: number;
+  min: number;
+}
+
+/** Each setting: its var, its default, its floor. */
+const SETTINGS = {
+  leaseTtlMs: { env: 'LEASE_TTL_MS', default: 30_000, min: 1 },
+  heartbeatMs: { env: 'HEARTBEAT_MS', default: 5_000, min: 1 },
+  retryBaseMs: { env: 'RETRY_BASE_MS', default: 500, min: 0 },
+  retryCapMs: { env: 'RETRY_CAP_MS', default: 60_000, min: 0 },
+  agentSilentMs: { env: 'AGENT_SILENT_MS', default: 60_000, min: 1 },
+  jobRetentionMs: { env: 'JOB_RETENTION_MS', default: 7 * 24 * 3600_000, min: 0 },
+  logMaxLines: { env: 'LOG_MAX_LINES', default: 20_000, min: 1 },
+  storeShards: { env: 'STORE_SHARDS', default: 16, min: 1 },
+} as const satisfies Record<keyof Settings, Setting>;
+
+export type SettingsVar = (typeof SETTINGS)[keyof typeof SETTINGS]['env'];
+/** The Worker vars this module reads (the Env binding satisfies it). */
+export type SettingsVars = { readonly [K in SettingsVar]?: string };
+
+export const DEFAULT_SETTINGS: Settings = Object.fromEntries(Object.entries(SETTINGS).map(([k, s]) => [k, s.default])) as unknown as Settings;
+
+/** Settings from the vars; unset or empty vars take the default silently, bad ones with a problem line. */
+export function readSettings(vars: SettingsVars): { settings: Settings; problems: string[] } {
+  const settings = { ...DEFAULT_SETTINGS };
+  const problems: string[] = [];
+  for (const [key, s] of Object.entries(SETTINGS) as [keyof Settings, Setting][]) {
+    const raw = vars[s.env as SettingsVar]?.trim();
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (Number.isInteger(n) && n >= s.min) settings[key] = n;
+    else problems.push(`${s.env}=${JSON.stringify(raw)} is not an integer >= ${s.min}; using ${s.default}`);
+  }
+  return { settings, problems };
+}
+
+const cache = new WeakMap<object, Settings>();
+
+/**
+ * The settings of this Worker's vars, parsed once per env object; problems are logged the first
+ * time. Durable Objects and routes call this instead of reading vars themselves.
+ */
+export function settingsOf(env: SettingsVars): Settings {
+  let s = cache.get(env);
+  if (!s) {
+    const r = readSettings(env);
+    for (const p of r.problems) console.warn(`titan config: ${p}`);
+    cache.set(env, (s = r.settings));
+  }
+  return s;
+}

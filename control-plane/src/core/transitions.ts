@@ -1,0 +1,25 @@
+/** The job state machine of the design, as a table the scheduler must follow. */
+import type { JobState } from '../contract/jobs';
+
+/**
+ * Allowed moves. RUNNING → QUEUED is a lost lease re-queued; an ended state (COMPLETED, DEAD,
+ * CANCELLED) only starts a new run, which begins PENDING (a retry or a resubmission).
+ */
+const TRANSITIONS: Record<JobState, readonly JobState[]> = {
+  PENDING: ['QUEUED', 'CANCELLED'],
+  QUEUED: ['RUNNING', 'CANCELLED'],
+  RUNNING: ['COMPLETED', 'FAILED', 'DEAD', 'CANCELLED', 'QUEUED'],
+  FAILED: ['QUEUED', 'CANCELLED'],
+  DEAD: ['PENDING'],
+  COMPLETED: ['PENDING'],
+  CANCELLED: ['PENDING'],
+};
+
+export function canTransition(from: JobState, to: JobState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Throws on a move the table forbids: a scheduler bug, never a user error, so it must be loud. */
+export function assertTransition(jobId: string, from: JobState, to: JobState): void {
+  if (!canTransition(from, to)) throw new Error(`illegal transition of job ${jobId}: ${from} -> ${to}`);
+}

@@ -1,0 +1,27 @@
+/** Hash routes (`#/jobs/<id>`): which section and which item, as a pure function. */
+
+export type Section = '' | 'dags' | 'jobs' | 'services' | 'store' | 'approvals';
+const SECTIONS: readonly string[] = ['', 'dags', 'jobs', 'services', 'store', 'approvals'];
+
+export interface Route {
+  /** The nav entry to highlight ('' is the cluster overview). */
+  section: Section;
+  /** The item of a detail page (`#/dags/<id>`, `#/jobs/<id>`), decoded; '' on list pages. */
+  id: string;
+}
+
+export function parseHash(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(safeDecode);
+  const first = parts[0] ?? '';
+  const section = (SECTIONS.includes(first) ? first : '') as Section;
+  return { section, id: section === 'dags' || section === 'jobs' ? (parts[1] ?? '') : '' };
+}
+
+/** A malformed escape (`%E0%A4%A`) is taken literally rather than breaking navigation. */
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}

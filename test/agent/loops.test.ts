@@ -1,0 +1,131 @@
+// The agent's decisions, as pure functions: registration, lease loop, heartbeat, reporting, drain.
+import { describe, expect, it } from 'vitest';
+import type { Lease } from '../../control-plane/src/contract/agents';
+import { TitanApiError, TitanUnreachableError } from '../../sdk/ts/client';
+import type { Detected } from '../../worker-agent/src/capabilities';
+import { drainOrder } from '../../worker-agent/src/drain';
+import { heartbeatActions, heartbeatRequest } from '../../worker-agent/src/heartbeatLoop';
+import { JobTable, type RunningJob } from '../../worker-agent/src/jobTable';
+import { afterLeaseFailure, idlePauseMs } from '../../worker-agent/src/leaseLoop';
+import { agentGone, mergeCapabilities, registerRetryable, registrationRequest, requeuedLeases } from '../../worker-agent/src/register';
+import type { JobHandle } from '../../worker-agent/src/runners/job';
+import { shouldReport } from '../../worker-agent/src/startJob';
+
+const lease = (leaseId: string, jobId = `job-${leaseId}`): Lease =>
+  ({ leaseId, expiresAt: 0, job: { id: jobId, run: 1, attempt: 1 } }) as unknown as Lease;
+const handle = (service: { state: 'starting' | 'running' | 'restarting'; restarts: number } | null = null): JobHandle => ({
+  done: new Promise(() => {}),
+  kill: () => {},
+  killedFor: undefined,
+  service: () => service,
+});
+const running = (id: string, service: Parameters<typeof handle>[0] = null): RunningJob => ({ lease: lease(id), handle: handle(service) });
+
+describe('registration', () => {
+  const detected: Detected = { capabilities: ['GENERAL', 'GPU'], gpus: [{ model: 'H100', memoryMb: 81_559 }], memoryMb: 4096, cpus: 8, host: 'box' };
+
+  it('announces detected capabilities plus extra tags, upper-cased, each once', () => {
+    expect(mergeCapabilities(['GENERAL', 'GPU'], ['gpu', 'fast', 'FAST'])).toEqual(['GENERAL', 'GPU', 'FAST']);
+    expect(mergeCapabilities(['GENERAL'])).toEqual(['GENERAL']);
+  });
+
+  it('describes the machine in the request', () => {
+    expect(registrationRequest({ name: 'a', capabilities: ['GENERAL'], slots: 2, ephemeral: true, detected })).toEqual({
+      name: 'a',
+      capabilities: ['GENERAL'],
+      slots: 2,
+      ephemeral: true,
+      info: { host: 'box', cpus: 8, memoryMb: 4096, gpus: detected.gpus, version: '0.1.0' },
+    });
+  });
+
+  it('retries an unreachable or overloaded control plane, not a refusal', () => {
+    expect(registerRetryable(new TitanUnreachableError('down'))).toBe(true);
+    expect(registerRetryable(new TitanApiError(503, 'unavailable', 'x'))).toBe(true);
+    expect(registerRetryable(new TitanApiError(429, 'rate_limited', 'x'))).toBe(true);
+    expect(registerRetryable(new TitanApiError(408, 'timeout', 'x'))).toBe(true);
+    expect(registerRetryable(new TitanApiError(401, 'unauthorized', 'x'))).toBe(false);
+    expect(registerRetryable(new TitanApiError(400, 'bad_request', 'x'))).toBe(false);
+  });
+
+  it('reads 404 as "forgotten" and gives up the leases of re-queued jobs', () => {
+    expect(agentGone(new TitanApiError(404, 'not_found', 'unknown agent'))).toBe(true);
+    expect(agentGone(new TitanApiError(500, 'internal', 'x'))).toBe(false);
+    expect(requeuedLeases(['j1', 'j3'], [lease('l1', 'j1'), lease('l2', 'j2'), lease('l3', 'j3')])).toEqual(['l1', 'l3']);
+    expect(requeuedLeases([], [lease('l1', 'j1')])).toEqual([]);
+  });
+});
+
+describe('lease loop', () => {
+  it('re-registers on 404, else backs off with jitter and logs the first failure and every auth failure', () => {
+    expect(afterLeaseFailure(new TitanApiError(404, 'not_found', 'x'), 5)).toEqual({ kind: 'reregister' });
+    expect(afterLeaseFailure(new TitanUnreachableError('down'), 0, () => 0)).toEqual({ kind: 'retry', delayMs: 125, log: true });
+    expect(afterLeaseFailure(new TitanUnreachableError('down'), 2, () => 1)).toEqual({ kind: 'retry', delayMs: 1000, log: false });
+    expect(afterLeaseFailure(new TitanApiError(401, 'unauthorized', 'x'), 3, () => 0)).toMatchObject({ kind: 'retry', log: true });
+    expect(afterLeaseFailure(new TitanApiError(403, 'forbidden', 'x'), 3)).toMatchObject({ log: true });
+    expect(afterLeaseFailure(new TitanApiError(500, 'internal', 'x'), 40, () => 1)).toMatchObject({ delayMs: 10_000 });
+  });
+
+  it('pauses only after an instant empty answer (never spins)', () => {
+    expect(idlePauseMs(0, 3)).toBe(250);
+    expect(idlePauseMs(0, 25_000)).toBe(0);
+    expect(idlePauseMs(2, 3)).toBe(0);
+  });
+});
+
+describe('heartbeat', () => {
+  it('keeps every held lease alive and reports services', () => {
+    const jobs = [running('a'), running('s', { state: 'running', restarts: 2 })];
+    expect(heartbeatRequest(jobs, ['a', 's', 'done-unacked'])).toEqual({ leases: ['a', 's', 'done-unacked'], services: [{ leaseId: 's', state: 'running', restarts: 2 }] });
+  });
+
+  it('applies orders to running jobs only and gives up every lost lease', () => {
+    const res = {
+      orders: [
+        { leaseId: 'a', jobId: 'ja', action: 'cancel' as const },
+        { leaseId: 's', jobId: 'js', action: 'stop' as const },
+        { leaseId: 'gone', jobId: 'jg', action: 'cancel' as const },
+      ],
+      lost: ['b', 'unacked'],
+    };
+    expect(heartbeatActions(res, (id) => ['a', 's', 'b'].includes(id))).toEqual([
+      { leaseId: 'a', kill: 'cancel' },
+      { leaseId: 's', kill: 'stop' },
+      { leaseId: 'b', lose: true },
+      { leaseId: 'unacked', lose: true },
+    ]);
+    expect(heartbeatActions({ orders: [], lost: [] }, () => true)).toEqual([]);
+  });
+});
+
+describe('job table and reporting', () => {
+  it('a slot frees when the process ends; the lease stays held until its result is settled', async () => {
+    const t = new JobTable(2);
+    t.add(lease('a'), handle());
+    t.add(lease('b'), handle());
+    expect([t.size, t.free]).toEqual([2, 0]);
+    const woke = t.untilSlotFrees(60_000);
+    t.finished('a');
+    await woke;
+    expect([t.size, t.free, t.has('a'), t.isHeld('a')]).toEqual([1, 1, false, true]);
+    expect(t.heldLeases()).toEqual(['a', 'b']);
+    t.release('a');
+    expect(t.heldLeases()).toEqual(['b']);
+  });
+
+  it('reports outcomes except for lost leases, shutdowns and dropped leases', () => {
+    expect(shouldReport(undefined, true)).toBe(true);
+    expect(shouldReport('cancel', true)).toBe(true);
+    expect(shouldReport('stop', true)).toBe(true);
+    expect(shouldReport('lost', true)).toBe(false);
+    expect(shouldReport('shutdown', true)).toBe(false);
+    expect(shouldReport(undefined, false)).toBe(false);
+  });
+});
+
+describe('drain', () => {
+  it('hands services back at once and gives batch jobs the grace', () => {
+    expect(drainOrder([{ leaseId: 'a', isService: false }, { leaseId: 's', isService: true }, { leaseId: 'b', isService: false }])).toEqual({ now: ['s'], afterGrace: ['a', 'b'] });
+    expect(drainOrder([])).toEqual({ now: [], afterGrace: [] });
+  });
+});

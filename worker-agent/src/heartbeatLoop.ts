@@ -1,0 +1,79 @@
+import type { HeartbeatResponse } from '../../control-plane/src/contract/agents';
+import type { TitanHttpClient } from '../../sdk/ts/client';
+import { Waker } from './backoff';
+import type { JobTable, RunningJob } from './jobTable';
+import { agentGone, type Registration } from './register';
+
+type HeartbeatRequest = Parameters<TitanHttpClient['heartbeat']>[1];
+
+/** Keep alive every held lease (running, or result not yet acknowledged); report each service's state. */
+export function heartbeatRequest(running: RunningJob[], held: string[]): HeartbeatRequest {
+  const services = running.flatMap((r) => {
+    const s = r.handle.service();
+    return s ? [{ leaseId: r.lease.leaseId, state: s.state, restarts: s.restarts }] : [];
+  });
+  return { leases: held, services };
+}
+
+export type HeartbeatAction = { leaseId: string; kill: 'cancel' | 'stop' } | { leaseId: string; lose: true };
+
+/**
+ * What a heartbeat answer means for our jobs: a cancel or stop order ends that job if it
+ * still runs; a lost lease is given up whether it runs or only waits for its result's ack.
+ */
+export function heartbeatActions(res: Pick<HeartbeatResponse, 'orders' | 'lost'>, isRunning: (leaseId: string) => boolean): HeartbeatAction[] {
+  const orders = res.orders.filter((o) => isRunning(o.leaseId)).map((o): HeartbeatAction => ({ leaseId: o.leaseId, kill: o.action === 'stop' ? 'stop' : 'cancel' }));
+  return [...orders, ...res.lost.map((leaseId): HeartbeatAction => ({ leaseId, lose: true }))];
+}
+
+export interface HeartbeatLoopDeps {
+  client: TitanHttpClient;
+  registration: Registration;
+  table: JobTable;
+  /** Give up a lease: kill its job, drop its result. */
+  lose: (leaseId: string) => void;
+  linkUp: () => void;
+  log: (line: string) => void;
+}
+
+/** Every `registration.heartbeatMs` (or at once on `now()`): keep leases alive and apply the answer. */
+export class HeartbeatLoop {
+  private stopped = false;
+  private readonly waker = new Waker();
+
+  constructor(private readonly d: HeartbeatLoopDeps) {}
+
+  /** Beat now (a service changed state) instead of at the next interval. */
+  now(): void {
+    this.waker.wake();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.waker.wake();
+  }
+
+  /** Runs until `stop()`. */
+  async run(): Promise<void> {
+    const { client, registration, table } = this.d;
+    let failing = false;
+    while (!this.stopped) {
+      await this.waker.sleep(registration.heartbeatMs);
+      if (this.stopped) break;
+      try {
+        const res = await client.heartbeat(registration.id, heartbeatRequest(table.jobs(), table.heldLeases()));
+        if (failing) this.d.log('control plane reachable again');
+        failing = false;
+        this.d.linkUp();
+        for (const a of heartbeatActions(res, (id) => table.has(id))) {
+          if ('lose' in a) this.d.lose(a.leaseId);
+          else table.get(a.leaseId)?.handle.kill(a.kill);
+        }
+      } catch (err) {
+        if (agentGone(err)) await registration.reregister();
+        else if (!failing) this.d.log(`heartbeat failed: ${(err as Error).message}`);
+        failing = true;
+      }
+    }
+  }
+}
