@@ -73,20 +73,36 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   const clientToken = opts.clientToken ?? stored.clientToken;
   const agentToken = opts.agentToken ?? stored.agentToken;
   const compat = compatibility();
+  // Two workers: the control plane takes every request first, as it would with `run_worker_first`,
+  // and hands the dashboard's files to an assets-only worker through the ASSETS binding. Miniflare's
+  // own asset routing would put two extra hops in front of every API call (measured: store reads at
+  // less than half their rate); on Cloudflare that routing costs nothing, so it is kept for deploys.
   const mf = new Miniflare({
-    scriptPath: ensureBundle(),
-    modules: true,
-    modulesRoot: dirname(BUNDLE),
-    assets: dashboardAssets(ROOT),
-    compatibilityDate: compat.date,
-    compatibilityFlags: compat.flags,
-    durableObjects: {
-      CLUSTER: { className: 'ClusterDO', useSQLite: true },
-      STORE: { className: 'StoreDO', useSQLite: true },
-      LOGS: { className: 'LogDO', useSQLite: true },
-    },
-    r2Buckets: ['ARTIFACTS'],
-    bindings: { STORE_SHARDS: '16', ...opts.vars, CLIENT_TOKEN: clientToken, AGENT_TOKEN: agentToken },
+    workers: [
+      {
+        name: 'titan',
+        scriptPath: ensureBundle(),
+        modules: true,
+        modulesRoot: dirname(BUNDLE),
+        compatibilityDate: compat.date,
+        compatibilityFlags: compat.flags,
+        durableObjects: {
+          CLUSTER: { className: 'ClusterDO', useSQLite: true },
+          STORE: { className: 'StoreDO', useSQLite: true },
+          LOGS: { className: 'LogDO', useSQLite: true },
+        },
+        r2Buckets: ['ARTIFACTS'],
+        bindings: { STORE_SHARDS: '16', ...opts.vars, CLIENT_TOKEN: clientToken, AGENT_TOKEN: agentToken },
+        serviceBindings: { ASSETS: 'titan-dashboard' },
+      },
+      {
+        name: 'titan-dashboard',
+        modules: true,
+        script: 'export default { fetch: () => new Response(null, { status: 404 }) };',
+        compatibilityDate: compat.date,
+        assets: dashboardAssets(ROOT),
+      },
+    ],
     durableObjectsPersist: join(stateDir, 'do'),
     r2Persist: join(stateDir, 'r2'),
     host: opts.host ?? '127.0.0.1',

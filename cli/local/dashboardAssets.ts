@@ -1,7 +1,8 @@
 /**
- * Miniflare's `assets` option, read from wrangler.toml's `[assets]` table, so the local runtime
- * serves the dashboard's files exactly as `wrangler deploy` uploads them (and `_headers` with them).
- * (The dashboard build itself is scripts/build.mjs; this only points Miniflare at its output.)
+ * Miniflare's `assets` option for an assets-only worker, read from wrangler.toml's `[assets]` table,
+ * so the local runtime serves the dashboard's files as `wrangler deploy` uploads them (`_headers`
+ * included). The control plane reaches it through its ASSETS binding. (The dashboard build itself
+ * is scripts/build.mjs; this only points Miniflare at its output.)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,14 +13,14 @@ export function dashboardAssets(root: string): NonNullable<WorkerOptions['assets
   const table = /^\[assets\][^\n]*\n([\s\S]*?)(?=^\[|$(?![\s\S]))/m.exec(toml)?.[1] ?? '';
   const field = (key: string) => new RegExp(`^${key}\\s*=\\s*"([^"]*)"`, 'm').exec(table)?.[1];
   const dir = field('directory');
+  if (!field('binding')) throw new Error('wrangler.toml [assets] has no binding');
   if (!dir) throw new Error('wrangler.toml has no [assets] directory');
   const directory = resolve(root, dir);
   if (!existsSync(directory)) throw new Error(`${directory} is missing: run node scripts/build.mjs`);
   return {
     directory,
-    binding: field('binding'),
-    // The Worker answers whatever is not a file (the API, 404s), as deployed.
-    routerConfig: { has_user_worker: true },
+    // Only files: the control plane in front of it has already taken everything else.
+    routerConfig: { has_user_worker: false },
     assetConfig: { html_handling: 'auto-trailing-slash', not_found_handling: 'none' },
   };
 }
