@@ -1,12 +1,12 @@
 // `npm run bench`: figures, not pass/fail. Each section runs on a fresh embedded control plane.
-import { existsSync } from 'node:fs';
+import { benchAgent } from '../agent/bench';
+import { benchBridge } from '../bridge/bench';
+import { startTestPlane } from '../helpers/controlPlane';
 import { benchControlPlane } from './controlPlane';
 
-const sections: [string, () => Promise<Record<string, number>>][] = [['control plane (one ClusterDO, embedded workerd)', benchControlPlane]];
-if (existsSync(new URL('../bridge/bench.ts', import.meta.url))) {
-  const { benchBridge } = await import('../bridge/bench');
-  const { startTestPlane } = await import('../helpers/controlPlane');
-  sections.push([
+const sections: [string, () => Promise<Record<string, number>>][] = [
+  ['control plane (one ClusterDO, embedded workerd)', benchControlPlane],
+  [
     'tcp-bridge (TITAN_PROTO → HTTP → Durable Object)',
     async () => {
       const cp = await startTestPlane();
@@ -16,12 +16,9 @@ if (existsSync(new URL('../bridge/bench.ts', import.meta.url))) {
         await cp.dispose();
       }
     },
-  ]);
-}
-if (existsSync(new URL('../agent/bench.ts', import.meta.url))) {
-  const { benchAgent } = await import('../agent/bench');
-  sections.push(['agents end to end (real Python processes)', benchAgent]);
-}
+  ],
+  ['agents end to end (real Python processes)', benchAgent],
+];
 
 const only = process.argv[2];
 for (const [name, fn] of sections) {

@@ -1,5 +1,8 @@
 """TitanClient: the original SDK's API over TITAN_PROTO, plus waits and streams.
 
+Long on purpose (~480 lines): one class is the original SDK's whole public surface, each
+method a thin call over the connection; splitting it would only scatter that surface.
+
 Compatibility: with ``strict=False`` (default) every method the original SDK
 had returns what the original returned (reply strings, ``"NULL"``, True/False,
 ``"ERROR: …"`` strings), so programs written for it run unchanged.
