@@ -1,4 +1,4 @@
-import { TitanHttpClient } from '../../sdk/ts/client';
+import { TitanHttpClient, BRIDGE_TIMEOUTS } from '../../sdk/ts/client';
 import { startBridge } from '../../tcp-bridge/src/server';
 import type { Invocation } from '../args';
 import { bridgeConfig } from '../config';
@@ -7,8 +7,7 @@ import { sourcesOf, type System } from '../system';
 /** `titan bridge …`: serve TITAN_PROTO until SIGINT/SIGTERM. */
 export async function runBridge(inv: Invocation, sys: System): Promise<number> {
   const cfg = bridgeConfig(sourcesOf(inv.flags, sys));
-  // 7 s per control-plane call keeps every reply inside the SDK's 10 s socket timeout.
-  const client = new TitanHttpClient({ url: cfg.url, token: cfg.token, timeoutMs: 7_000, transferTimeoutMs: 8_500 });
+  const client = new TitanHttpClient({ url: cfg.url, token: cfg.token, ...BRIDGE_TIMEOUTS });
   const bridge = await startBridge({ client, host: cfg.host, port: cfg.port, manifestPort: cfg.manifestPort, log: (msg) => console.error(msg) });
   console.log(`bridge listening on ${bridge.host}:${bridge.port} -> ${client.url}`);
   await new Promise<void>((resolve) => {

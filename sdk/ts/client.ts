@@ -28,6 +28,12 @@ export interface ClientOptions {
   dispatcher?: Dispatcher;
 }
 
+/**
+ * Timeouts for a client serving TITAN_PROTO (the bridge, an agent's embedded bridge): every reply
+ * then reaches the original SDK inside its 10 s socket timeout, an error rather than a hang.
+ */
+export const BRIDGE_TIMEOUTS = { timeoutMs: 7_000, transferTimeoutMs: 8_500 } as const;
+
 /** Typed HTTP client for the control plane, shared by the bridge, the agent, the CLI and the tests. */
 export class TitanHttpClient {
   readonly url: string;

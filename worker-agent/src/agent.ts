@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent as Dispatcher } from 'undici';
-import { TitanHttpClient } from '../../sdk/ts/client';
+import { TitanHttpClient, BRIDGE_TIMEOUTS } from '../../sdk/ts/client';
 import { sleep } from './backoff';
 import { detect, type Detected } from './capabilities';
 import { drainJobs } from './drain';
@@ -80,7 +80,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // Our own dispatcher, so stop() can drop a long-poll in flight instead of waiting 25 s for it.
   const dispatcher = new Dispatcher({ connections: 32, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
   const client = new TitanHttpClient({ url: opts.url, token: opts.token, dispatcher });
-  const bridgeClient = new TitanHttpClient({ url: opts.url, token: opts.clientToken ?? opts.token, dispatcher, timeoutMs: 7_000, transferTimeoutMs: 8_500 });
+  const bridgeClient = new TitanHttpClient({ url: opts.url, token: opts.clientToken ?? opts.token, dispatcher, ...BRIDGE_TIMEOUTS });
 
   const table = new JobTable(slots);
   const registration = new Registration({
