@@ -11,13 +11,14 @@ const COUNT = { integer: true, min: 1 };
 /** How user commands find the control plane (see cli/config.ts for the order). */
 const CONNECT: Record<string, OptionSpec> = {
   url: { type: 'string', value: 'URL', help: 'control plane URL (else TITAN_URL, else cluster.json)' },
-  token: { type: 'string', value: 'TOKEN', help: 'client token (else TITAN_TOKEN, else cluster.json)' },
+  token: { type: 'string', value: 'TOKEN', help: 'client token (else TITAN_TOKEN, else cluster.json); visible in `ps`, prefer --token-file' },
+  'token-file': { type: 'string', value: 'FILE', help: 'read the client token from the first line of FILE' },
   state: { type: 'string', value: 'DIR', help: 'read DIR/cluster.json (else TITAN_STATE)', defaultText: '.titan' },
 };
 const JSON_OUT: Record<string, OptionSpec> = { json: { type: 'boolean', help: 'print JSON instead of text' } };
 const ID = [{ name: 'ID' }] as const;
 
-const CONNECT_NOTE = 'Without --url/--token: TITAN_URL/TITAN_TOKEN, else the cluster.json `titan up` wrote (TITAN_STATE=DIR picks DIR/cluster.json).';
+const CONNECT_NOTE = 'Without --url/--token/--token-file: TITAN_URL/TITAN_TOKEN, else the cluster.json `titan up` wrote (TITAN_STATE=DIR picks DIR/cluster.json).';
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -46,7 +47,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     service: true,
     options: {
       url: CONNECT.url,
-      token: { type: 'string', value: 'TOKEN', help: 'agent token (else TITAN_AGENT_TOKEN, else cluster.json)' },
+      token: { type: 'string', value: 'TOKEN', help: 'agent token (else TITAN_AGENT_TOKEN, else cluster.json); visible in `ps`, prefer --token-file' },
+      'token-file': { type: 'string', value: 'FILE', help: 'read the agent token from the first line of FILE' },
       'client-token': { type: 'string', value: 'T', help: "client token for the jobs' bridge (else TITAN_TOKEN, else cluster.json)" },
       state: CONNECT.state,
       capabilities: { type: 'string', value: 'TAGS', help: 'extra capability tags, e.g. GPU,HIGH_MEM' },
@@ -69,7 +71,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       host: { type: 'string', value: 'H', help: 'address to listen on', defaultText: '127.0.0.1' },
       port: { type: 'string', value: 'N', number: PORT, help: 'port to listen on; else TITAN_BRIDGE_PORT', defaultText: '9090' },
       'manifest-port': { type: 'string', value: 'N', number: PORT, help: 'forward DAG manifests to this port (off unless given)' },
+      'max-connections': { type: 'string', value: 'N', number: COUNT, help: 'connections served at once; more get an error frame', defaultText: '1024' },
     },
+    notes: 'Any program that can connect gets client rights (TITAN_PROTO carries no token): keep the default --host 127.0.0.1 unless the network is trusted.',
     run: async (inv, sys) => (await import('./commands/bridge')).runBridge(inv, sys),
   },
   {

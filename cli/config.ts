@@ -65,11 +65,28 @@ function lazyFile(s: Sources): () => Partial<ClusterFile> {
 const NO_PLANE = (tokenEnv: string) =>
   `no control plane given: pass --url and --token, set TITAN_URL and ${tokenEnv}, or run \`titan up\` here first (or point TITAN_STATE at its state dir)`;
 
+/**
+ * `--token T` or `--token-file FILE` (the first line of FILE): a token given on the command line
+ * is visible to every user in `ps`, one in a file or the environment is not.
+ */
+function flaggedToken(s: Sources): string | undefined {
+  const token = str(s.flags, 'token');
+  const path = str(s.flags, 'token-file');
+  if (path === undefined) return token;
+  if (token !== undefined) throw new UsageError('--token and --token-file contradict each other');
+  const full = isAbsolute(path) ? path : resolve(s.cwd, path);
+  const text = s.readFile(full);
+  if (text === null) throw new UsageError(`--token-file: no such file ${full}`);
+  const first = text.split(/\r?\n/)[0]!.trim();
+  if (first === '') throw new UsageError(`--token-file: ${full} is empty (the token is its first line)`);
+  return first;
+}
+
 /** Where user commands (submit, status, store, …) and the bridge connect, with the client token. */
 export function clientConfig(s: Sources): { url: string; token: string } {
   const file = lazyFile(s);
   const url = str(s.flags, 'url') ?? envText(s.env, 'TITAN_URL') ?? file().url;
-  const token = str(s.flags, 'token') ?? envText(s.env, 'TITAN_TOKEN') ?? file().clientToken;
+  const token = flaggedToken(s) ?? envText(s.env, 'TITAN_TOKEN') ?? file().clientToken;
   if (!url || !token) throw new UsageError(NO_PLANE('TITAN_TOKEN'));
   return { url, token };
 }
@@ -91,11 +108,11 @@ export interface AgentConfig {
   pythonZygote?: boolean;
 }
 
-/** `titan agent`: the agent token comes from --token, TITAN_AGENT_TOKEN or the file's agentToken. */
+/** `titan agent`: the agent token comes from --token/--token-file, TITAN_AGENT_TOKEN or the file's agentToken. */
 export function agentConfig(s: Sources): AgentConfig {
   const file = lazyFile(s);
   const url = str(s.flags, 'url') ?? envText(s.env, 'TITAN_URL') ?? file().url;
-  const token = str(s.flags, 'token') ?? envText(s.env, 'TITAN_AGENT_TOKEN') ?? file().agentToken;
+  const token = flaggedToken(s) ?? envText(s.env, 'TITAN_AGENT_TOKEN') ?? file().agentToken;
   if (!url || !token) throw new UsageError(NO_PLANE('TITAN_AGENT_TOKEN'));
   const zygote = str(s.flags, 'python-zygote');
   return {
@@ -127,6 +144,8 @@ export interface BridgeConfig {
   host: string;
   port: number;
   manifestPort: number | null;
+  /** Unset: the bridge's default. */
+  maxConnections?: number;
 }
 
 /** `titan bridge`: the port is --port > TITAN_BRIDGE_PORT > 9090; no manifest listener unless asked. */
@@ -138,6 +157,7 @@ export function bridgeConfig(s: Sources): BridgeConfig {
     host: str(s.flags, 'host') ?? DEFAULTS.host,
     port: bridgePort(s, 'port'),
     manifestPort: num(s.flags, 'manifest-port') ?? null,
+    maxConnections: num(s.flags, 'max-connections'),
   };
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBridge, type Bridge } from '../tcp-bridge/src/server';
 import { startAgent, type RunningAgent } from '../worker-agent/src/agent';
@@ -6,8 +6,9 @@ import { detect } from '../worker-agent/src/capabilities';
 import { TitanHttpClient, BRIDGE_TIMEOUTS } from '../sdk/ts/client';
 import type { ClusterFile, UpConfig } from './config';
 import { jobBridge } from './jobBridge';
-import { startLocalControlPlane, type LocalControlPlane } from './local/controlPlane';
-import { checkPortFree, checkPython } from './preflight';
+import { ensurePrivateDir, startLocalControlPlane, type LocalControlPlane } from './local/controlPlane';
+import { killLeftoverWorkerd } from './local/workerdProcess';
+import { checkPortFree, checkPython, waitForPort } from './preflight';
 
 /** A running local cluster: control plane in workerd, the bridge, and local agents. */
 export interface LocalCluster {
@@ -18,9 +19,14 @@ export interface LocalCluster {
 /** `titan up`'s wiring: control plane, then the bridge and the agents pointed at it, then cluster.json. */
 export async function startLocalCluster(o: UpConfig, log: (l: string) => void = () => {}): Promise<LocalCluster> {
   checkPython();
+  ensurePrivateDir(o.stateDir);
+  // A workerd left by a `titan up` that was killed outright would hold the port: it goes first.
+  if (await killLeftoverWorkerd(o.stateDir)) {
+    log('stopped the workerd a previous `titan up` left running');
+    await waitForPort(o.host, o.httpPort);
+  }
   await checkPortFree(o.host, o.httpPort, '--http-port');
   await checkPortFree(o.host, o.bridgePort, '--bridge-port');
-  mkdirSync(o.stateDir, { recursive: true });
   const clusterJson = join(o.stateDir, 'cluster.json');
   rmSync(clusterJson, { force: true });
 
@@ -62,6 +68,7 @@ export async function startLocalCluster(o: UpConfig, log: (l: string) => void = 
       clientToken: cp.clientToken,
       agentToken: cp.agentToken,
       bridge: { host: bridge.host, port: bridge.port },
+      // With the token: the file is 0600. `titan up` prints the URL without it (see commands/up.ts).
       dashboard: `${cp.url}/?token=${encodeURIComponent(cp.clientToken)}`,
     };
     writeFileSync(clusterJson, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });

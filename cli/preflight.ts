@@ -12,6 +12,18 @@ export function checkPortFree(host: string, port: number, flag: string): Promise
   });
 }
 
+/** A port a process just killed was holding: the kernel may take a moment to let it go. */
+export async function waitForPort(host: string, port: number, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      return await checkPortFree(host, port, '');
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export function checkPython(): void {
   try {
     execFileSync('python3', ['--version'], { stdio: 'ignore' });

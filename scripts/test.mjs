@@ -1,7 +1,8 @@
 // `npm test`: builds the Worker bundle, runs every vitest suite (unit, workerd integration, bridge,
 // agent, browser e2e) and the Python suite, then prints one `N passed, N failed` line.
+// TITAN_CHAOS=1 adds the slow fault-injection suite (`npm run test:chaos`, test/chaos/*.chaos.ts).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,16 +20,21 @@ if (run(process.execPath, [join(root, 'scripts', 'build.mjs')]).status !== 0) {
   process.exit(1);
 }
 
-const vitestJson = join(out, 'vitest.json');
 const extra = process.argv.slice(2);
-const v = run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`, ...extra]);
-if (existsSync(vitestJson)) {
-  const r = JSON.parse(readFileSync(vitestJson, 'utf8'));
-  passed += r.numPassedTests;
-  failed += r.numFailedTests;
-  // A file that failed to load has no failed tests but is a failure all the same.
-  if (r.numFailedTestSuites > 0 && r.numFailedTests === 0) failed += r.numFailedTestSuites;
-} else broken = v.status !== 0;
+function vitest(name, args) {
+  const json = join(out, `${name}.json`);
+  rmSync(json, { force: true });
+  const v = run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...args]);
+  if (existsSync(json)) {
+    const r = JSON.parse(readFileSync(json, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    // A file that failed to load has no failed tests but is a failure all the same.
+    if (r.numFailedTestSuites > 0 && r.numFailedTests === 0) failed += r.numFailedTestSuites;
+  } else if (v.status !== 0) broken = true;
+}
+vitest('vitest', extra);
+if (process.env.TITAN_CHAOS === '1' && !extra.length) vitest('chaos', ['--config', join(root, 'vitest.chaos.config.ts')]);
 
 if (!extra.length) {
   const junit = join(out, 'pytest.xml');

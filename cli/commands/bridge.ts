@@ -8,7 +8,7 @@ import { sourcesOf, type System } from '../system';
 export async function runBridge(inv: Invocation, sys: System): Promise<number> {
   const cfg = bridgeConfig(sourcesOf(inv.flags, sys));
   const client = new TitanHttpClient({ url: cfg.url, token: cfg.token, ...BRIDGE_TIMEOUTS });
-  const bridge = await startBridge({ client, host: cfg.host, port: cfg.port, manifestPort: cfg.manifestPort, log: (msg) => console.error(msg) });
+  const bridge = await startBridge({ client, host: cfg.host, port: cfg.port, manifestPort: cfg.manifestPort, maxConnections: cfg.maxConnections, log: (msg) => console.error(msg) });
   console.log(`bridge listening on ${bridge.host}:${bridge.port} -> ${client.url}`);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { TitanHttpClient } from '../../sdk/ts/client';
 import type { Invocation } from '../args';
 import { upConfig } from '../config';
@@ -14,7 +15,8 @@ export async function runUp(inv: Invocation, sys: System): Promise<number> {
   const f = cluster.file;
   const caps = ['GENERAL', ...o.capabilities.map((c) => c.toUpperCase())];
   console.log(`titan ready in ${Date.now() - t0} ms: control plane ${f.url} · bridge ${f.bridge.host}:${f.bridge.port} · ${o.agents} agent(s) (${caps.join(',')}, ${o.slots} slots) · state ${o.stateDir}`);
-  console.log(`dashboard: ${f.dashboard}`);
+  // Never the token itself: stdout ends up in terminals' scrollback, CI logs and screen shares.
+  console.log(`dashboard: ${f.url}/ (sign in with clientToken from ${join(o.stateDir, 'cluster.json')})`);
 
   let stopping = false;
   const shutdown = async (sig: string) => {

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { dashboardAssets } from './dashboardAssets';
+import { guardWorkerd, killLeftoverWorkerd, workerdChildren } from './workerdProcess';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'worker', 'worker.js');
@@ -52,12 +53,21 @@ function compatibility(): { date: string; flags: string[] } {
   return { date, flags };
 }
 
-/** Tokens are generated on first start and kept in the state dir (mode 0600). */
+/** The state dir holds tokens and data: only its owner may enter it, however it was created. */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** Tokens are generated on first start and kept in the state dir (mode 0600, tightened if it was looser). */
 export function loadOrCreateTokens(stateDir: string): { clientToken: string; agentToken: string } {
   const file = join(stateDir, 'tokens.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  if (existsSync(file)) {
+    chmodSync(file, 0o600);
+    return JSON.parse(readFileSync(file, 'utf8'));
+  }
   const tokens = { clientToken: 'tc_' + randomBytes(24).toString('base64url'), agentToken: 'ta_' + randomBytes(24).toString('base64url') };
-  mkdirSync(stateDir, { recursive: true });
+  ensurePrivateDir(stateDir);
   writeFileSync(file, JSON.stringify(tokens, null, 2), { mode: 0o600 });
   return tokens;
 }
@@ -68,7 +78,8 @@ export function loadOrCreateTokens(stateDir: string): { clientToken: string; age
  */
 export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Promise<LocalControlPlane> {
   const stateDir = resolve(opts.stateDir);
-  mkdirSync(stateDir, { recursive: true });
+  ensurePrivateDir(stateDir);
+  await killLeftoverWorkerd(stateDir);
   const stored = loadOrCreateTokens(stateDir);
   const clientToken = opts.clientToken ?? stored.clientToken;
   const agentToken = opts.agentToken ?? stored.agentToken;
@@ -77,6 +88,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   // and hands the dashboard's files to an assets-only worker through the ASSETS binding. Miniflare's
   // own asset routing would put two extra hops in front of every API call (measured: store reads at
   // less than half their rate); on Cloudflare that routing costs nothing, so it is kept for deploys.
+  const before = workerdChildren();
   const mf = new Miniflare({
     workers: [
       {
@@ -111,5 +123,14 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     log: new Log(LogLevel.WARN),
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
-  return { url, clientToken, agentToken, stop: () => mf.dispose() };
+  const unguard = guardWorkerd(stateDir, before);
+  return {
+    url,
+    clientToken,
+    agentToken,
+    async stop() {
+      await mf.dispose();
+      unguard();
+    },
+  };
 }

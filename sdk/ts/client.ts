@@ -60,12 +60,12 @@ export class TitanHttpClient {
   }
 
   /** One HTTP call; errors become TitanApiError / TitanUnreachableError. */
-  private async send(method: string, path: string, body: string | Uint8Array | undefined, contentType: string | undefined, timeoutMs: number): Promise<Uint8Array> {
+  private async send(method: string, path: string, body: string | Uint8Array | undefined, contentType: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<Uint8Array> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (contentType) headers['content-type'] = contentType;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(this.url + path, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(timeoutMs) });
+      res = await request(this.url + path, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal: signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]) : AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const e = err as Error & { code?: unknown };
       const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `${typeof e.code === 'string' ? e.code : e.name}: ${e.message}`;
@@ -88,8 +88,8 @@ export class TitanHttpClient {
   }
 
   /** Call any route by its name in the contract's route table; the answer is typed by the route. */
-  call<N extends RouteName>(name: N, args: CallArgs<N>, timeoutMs = this.timeoutFor(name)): Promise<RouteOutput<N>> {
-    const transport: Transport = (req) => this.send(req.method, req.path, req.body, req.contentType, timeoutMs);
+  call<N extends RouteName>(name: N, args: CallArgs<N>, timeoutMs = this.timeoutFor(name), signal?: AbortSignal): Promise<RouteOutput<N>> {
+    const transport: Transport = (req) => this.send(req.method, req.path, req.body, req.contentType, timeoutMs, signal);
     return callRoute(transport, name, args);
   }
 
@@ -155,9 +155,9 @@ export class TitanHttpClient {
   registerAgent(req: RegisterAgentRequestInput) {
     return this.call('registerAgent', { body: req });
   }
-  /** A long-poll: the timeout is the wait plus the ordinary one. */
-  lease(agentId: string, req: LeaseRequestInput) {
-    return this.call('lease', { params: { id: agentId }, body: req }, (req.waitMs ?? 25_000) + this.timeoutMs);
+  /** A long-poll: the timeout is the wait plus the ordinary one; `signal` ends it early (an agent whose slot freed). */
+  lease(agentId: string, req: LeaseRequestInput, signal?: AbortSignal) {
+    return this.call('lease', { params: { id: agentId }, body: req }, (req.waitMs ?? 25_000) + this.timeoutMs, signal);
   }
   heartbeat(agentId: string, req: HeartbeatRequestInput) {
     return this.call('heartbeat', { params: { id: agentId }, body: req });

@@ -11,8 +11,15 @@ export interface BridgeOptions {
   client: TitanHttpClient;
   host?: string;
   port?: number;
-  /** A peer silent this long (mid-frame, or idle between requests) is dropped. Default 30 s. */
+  /** A peer silent this long (mid-frame, or idle between requests) is dropped. Default 60 s. */
   idleTimeoutMs?: number;
+  /**
+   * A frame must arrive whole this long after its first byte, however steadily it trickles in;
+   * the peer then gets an error frame and is closed. Default 30 s.
+   */
+  frameTimeoutMs?: number;
+  /** Connections served at once; more are answered with an error frame and closed. Default 1024. */
+  maxConnections?: number;
   log?: (msg: string) => void;
   /** Port of the SDK's manifest POST (the original used 5000); null (default) = off. */
   manifestPort?: number | null;
@@ -36,17 +43,23 @@ const MAX_QUEUED = 64;
  */
 export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const host = opts.host ?? '127.0.0.1';
-  const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
+  const frameTimeoutMs = opts.frameTimeoutMs ?? 30_000;
+  const maxConnections = opts.maxConnections ?? 1024;
   const replyTimeoutMs = opts.replyTimeoutMs ?? 9_000;
   const log = opts.log ?? (() => {});
   const book = new DagNameBook();
   const ctx: HandlerContext = { client: opts.client, dagNameFor: (ids) => book.lookup(ids) };
   const sockets = new Set<net.Socket>();
 
+  let served = 0;
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    serveConnection(socket, ctx, idleTimeoutMs, replyTimeoutMs, log);
+    if (served >= maxConnections) return turnAway(socket, maxConnections, log);
+    served++;
+    socket.on('close', () => served--);
+    serveConnection(socket, ctx, { idleTimeoutMs, frameTimeoutMs, replyTimeoutMs }, log);
   });
   server.on('error', (e) => log(`bridge: server error: ${e.message}`));
 
@@ -94,13 +107,23 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   };
 }
 
-function serveConnection(
-  socket: net.Socket,
-  ctx: HandlerContext,
-  idleTimeoutMs: number,
-  replyTimeoutMs: number,
-  log: (msg: string) => void,
-): void {
+/** Over the cap: say why in the one frame the SDK reads, then close without reading a request. */
+function turnAway(socket: net.Socket, max: number, log: (msg: string) => void): void {
+  socket.on('error', () => {});
+  socket.end(encodeFrame(OP.ERROR, `ERROR: bridge busy: ${max} connections already open; try again later`));
+  // Read and drop what the peer sends meanwhile, so the close is a FIN that keeps our reply readable.
+  socket.resume();
+  setTimeout(() => socket.destroy(), 2_000).unref();
+  log(`bridge: refused a connection from ${socket.remoteAddress}:${socket.remotePort}: ${max} already open`);
+}
+
+interface Timeouts {
+  idleTimeoutMs: number;
+  frameTimeoutMs: number;
+  replyTimeoutMs: number;
+}
+
+function serveConnection(socket: net.Socket, ctx: HandlerContext, { idleTimeoutMs, frameTimeoutMs, replyTimeoutMs }: Timeouts, log: (msg: string) => void): void {
   const decoder = new FrameDecoder();
   let queue: Promise<void> = Promise.resolve();
   let queued = 0;
@@ -154,17 +177,38 @@ function serveConnection(
     });
   };
 
+  // The deadline of the frame being received: from its first byte (a new one for each frame).
+  let frameTimer: NodeJS.Timeout | null = null;
+  const clearFrameTimer = () => {
+    if (frameTimer) clearTimeout(frameTimer);
+    frameTimer = null;
+  };
+  const armFrameTimer = () => {
+    frameTimer = setTimeout(() => {
+      frameTimer = null;
+      if (closing) return;
+      // Paused by us (replies backed up): not the peer's delay.
+      if (socket.isPaused()) return armFrameTimer();
+      refuse(`frame not received in full within ${frameTimeoutMs / 1000} s`);
+    }, frameTimeoutMs);
+    frameTimer.unref();
+  };
+  socket.on('close', clearFrameTimer);
+
   socket.on('data', (chunk: Buffer) => {
     if (closing) return;
     const { frames, error } = decoder.push(chunk);
     for (const f of frames) enqueue(() => handleFrame(f.opcode, f.payload, ctx, replyTimeoutMs));
-    if (error) return refuse(error.message);
+    if (error) return clearFrameTimer(), refuse(error.message);
+    if (frames.length > 0 || !decoder.midFrame) clearFrameTimer();
+    if (decoder.midFrame && !frameTimer) armFrameTimer();
     if (queued >= MAX_QUEUED) socket.pause();
   });
 
   socket.on('end', () => {
     // The peer finished sending (it may still read): answer what we have, then close.
     if (closing) return;
+    clearFrameTimer();
     const truncated = decoder.end();
     if (truncated) return refuse(truncated.message);
     closing = true;

@@ -103,8 +103,9 @@ describe.skipIf(!hasLocalControlPlane).each([
       const m = /\[stdout\] pid (\d+)/.exec(await logText(c.client, job.id));
       return m ? Number(m[1]) : undefined;
     });
-    cleanups.push(() => process.kill(first, 'SIGKILL')); // its process group outlives a SIGKILLed agent
+    cleanups.push(() => process.kill(first, 'SIGKILL'));
     victim.proc.kill('SIGKILL');
+    await waitFor('the job process to die with its agent', async () => !pidAlive(first), 1500, 20);
     const rescuer = await agent(c, { name: 'rescuer', pythonZygote });
     const done = await waitEnded(c.client, job.id, 30_000);
     expect(done.state).toBe('COMPLETED');
@@ -113,28 +114,35 @@ describe.skipIf(!hasLocalControlPlane).each([
     expect(done.attempts).toBeGreaterThanOrEqual(2);
   });
 
-  it('an agent restarted under the same name and workdir kills its predecessor\'s orphans; the job is re-queued', async () => {
+  it('a SIGKILLed agent takes its job process groups with it; restarted under the same name it runs the job again', async () => {
     const c = await cluster();
     const workdir = tmpdir('phoenix');
-    const args = ['--url', c.url, '--token', c.agentToken, '--name', 'phoenix', '--slots', '1', '--workdir', workdir, ...zygoteFlag];
+    const args = ['--url', c.url, '--token', c.agentToken, '--name', 'phoenix', '--slots', '2', '--workdir', workdir, ...zygoteFlag];
     const before = spawnAgentProcess(args);
     cleanups.push(() => before.proc.kill('SIGKILL'));
     await before.ready;
-    const { job } = await c.client.submitJob(py('import os, time\nprint("pid", os.getpid(), flush=True)\ntime.sleep(float(os.environ["TITAN_ATTEMPT"]) > 1 and 0.1 or 1000)\n', { maxRetries: 3 }));
-    const orphan = await waitFor('the job to start', async () => Number(/pid (\d+)/.exec(await logText(c.client, job.id))?.[1]) || undefined);
-    cleanups.push(() => process.kill(orphan, 'SIGKILL'));
+    const body = 'import os, subprocess, time\np = subprocess.Popen(["sleep", "1000"])\nprint("pids", os.getpid(), p.pid, flush=True)\ntime.sleep(float(os.environ["TITAN_ATTEMPT"]) > 1 and 0.1 or 1000)\n';
+    const jobs = await Promise.all([1, 2].map(async () => (await c.client.submitJob(py(body, { maxRetries: 3 }))).job));
+    const pids = (
+      await Promise.all(
+        jobs.map((job) => waitFor('the job to start', async () => /\[stdout\] pids (\d+) (\d+)/.exec(await logText(c.client, job.id))?.slice(1).map(Number))),
+      )
+    ).flat();
+    for (const pid of pids) cleanups.push(() => process.kill(pid, 'SIGKILL'));
+    const killedAt = Date.now();
     before.proc.kill('SIGKILL');
-    await sleep(200);
-    expect(pidAlive(orphan)).toBe(true); // detached: it outlived the agent
+    await waitFor('every job process and child to be gone', async () => pids.every((p) => !pidAlive(p)), 1500, 20);
+    expect(Date.now() - killedAt).toBeLessThan(1500);
     const after = spawnAgentProcess(args);
     cleanups.push(() => after.proc.kill('SIGKILL'));
     await after.ready;
-    expect(after.output()).toMatch(/killed 1 job process group/);
-    await waitFor('the orphan to be gone', async () => !pidAlive(orphan), 5000);
-    const done = await waitEnded(c.client, job.id);
-    expect(done.state).toBe('COMPLETED');
-    expect(done.attempts).toBe(2);
-    expectStartedBy(await logText(c.client, job.id));
+    expect(after.output()).not.toMatch(/killed \d+ job process group/); // nothing was left to reap
+    for (const job of jobs) {
+      const done = await waitEnded(c.client, job.id, 40_000);
+      expect(done.state).toBe('COMPLETED');
+      expect(done.attempts).toBe(2);
+      expectStartedBy(await logText(c.client, job.id));
+    }
   });
 
   it('a job over its timeoutMs is killed with its children and reports TIMEOUT', async () => {
@@ -152,14 +160,19 @@ describe.skipIf(!hasLocalControlPlane).each([
     await waitFor('the sleep child to be gone', async () => !pidAlive(child), 5000);
   });
 
-  it('cancelling a running job kills its process tree', async () => {
-    const c = await cluster({ HEARTBEAT_MS: '500' }); // the cancel order rides on the heartbeat
-    await agent(c, { pythonZygote });
+  it.each([1, 2])('cancelling a running job kills its process tree within a second (%i slot(s))', async (slots) => {
+    // The order comes with the agent's long-poll, held for orders only when every slot is busy,
+    // not with the next heartbeat (30 s here).
+    const c = await cluster({ HEARTBEAT_MS: '30000' });
+    await agent(c, { pythonZygote, slots });
     const { job } = await c.client.submitJob(py('import os, time\nprint("pid", os.getpid(), flush=True)\ntime.sleep(1000)\n'));
     const pid = await waitFor('the job to start', async () => Number(/pid (\d+)/.exec(await logText(c.client, job.id))?.[1]) || undefined);
+    await sleep(300); // the agent's poll is held again
+    const t0 = Date.now();
     await c.client.cancelJob(job.id);
+    await waitFor('the job process to be gone', async () => !pidAlive(pid), 1000, 20);
+    expect(Date.now() - t0).toBeLessThan(1000);
     expect((await waitEnded(c.client, job.id)).state).toBe('CANCELLED');
-    await waitFor('the job process to be gone', async () => !pidAlive(pid), 8000);
     expectStartedBy(await logText(c.client, job.id));
   });
 
@@ -254,5 +267,48 @@ describe.skipIf(!hasLocalControlPlane)('agent lifecycle', { timeout: 60_000 }, (
     expect((await c.client.getJob(job.id)).job.state).toBe('COMPLETED');
     const agents = (await c.client.listAgents()).agents.filter((a) => a.name === 'graceful' && a.alive);
     expect(agents).toEqual([]);
+  });
+
+  it('an idle agent process exits within 2 s of SIGTERM', async () => {
+    const c = await cluster();
+    const p = spawnAgentProcess(['--url', c.url, '--token', c.agentToken, '--name', 'idle', '--workdir', tmpdir('idle')]);
+    cleanups.push(() => p.proc.kill('SIGKILL'));
+    await p.ready;
+    await sleep(300); // its long-poll is held
+    const exited = new Promise<number | null>((r) => p.proc.on('exit', r));
+    const t0 = Date.now();
+    p.proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('stopped while its result cannot be delivered, it still exits in time; the next start on the workdir delivers it', async () => {
+    const first = await startCluster({ HEARTBEAT_MS: '500' });
+    const port = Number(new URL(first.url).port);
+    let c: Cluster = first;
+    cleanups.push(() => c.stop());
+    const workdir = tmpdir('undelivered');
+    const args = ['--url', c.url, '--token', c.agentToken, '--name', 'undelivered', '--workdir', workdir, '--grace', '3'];
+    const p = spawnAgentProcess(args);
+    cleanups.push(() => p.proc.kill('SIGKILL'));
+    await p.ready;
+    const { job } = await c.client.submitJob(py('import time\nprint("start", flush=True)\ntime.sleep(1)\nprint("end")\n'));
+    await waitFor('the job to start', async () => (await logText(c.client, job.id)).includes('start'));
+    await first.stop();
+    const exited = new Promise<number | null>((r) => p.proc.on('exit', r));
+    const t0 = Date.now();
+    p.proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(3000 + 2000);
+    expect(p.output()).toMatch(/1 result\(s\) left in/);
+    c = await startCluster({ HEARTBEAT_MS: '500' }, first.stateDir, port);
+    const again = spawnAgentProcess(args);
+    cleanups.push(() => again.proc.kill('SIGKILL'));
+    await again.ready;
+    const done = await waitEnded(c.client, job.id, 30_000);
+    expect(done.state).toBe('COMPLETED');
+    expect(done.attempts).toBe(1); // delivered, not re-run
+    const stdout = (await c.client.getLogs(job.id, { limit: 100 })).lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
+    expect(stdout).toEqual(['start', 'end']);
   });
 });

@@ -33,7 +33,7 @@ describe('log shipper', () => {
     const sent: LogBatch[] = [];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipper-'));
     const outbox = new Outbox({ dir, send: async (b) => void sent.push(b) });
-    const sh = new LogShipper({ jobId: 'j', run: 1, attempt: 1, outbox, maxBatchBytes: 200, flushMs: 10_000 });
+    const sh = new LogShipper({ jobId: 'j', leaseId: 'l', run: 1, attempt: 1, outbox, maxBatchBytes: 200, flushMs: 10_000 });
     sh.system('start');
     sh.write('stdout', 'one\ntw');
     sh.write('stderr', 'err\n');

@@ -1,15 +1,18 @@
 // The agent's decisions, as pure functions: registration, lease loop, heartbeat, reporting, drain.
 import { describe, expect, it } from 'vitest';
-import type { Lease } from '../../control-plane/src/contract/agents';
-import { TitanApiError, TitanUnreachableError } from '../../sdk/ts/client';
+import type { Lease, Order } from '../../control-plane/src/contract/agents';
+import { TitanApiError, TitanUnreachableError, type TitanHttpClient } from '../../sdk/ts/client';
 import type { Detected } from '../../worker-agent/src/capabilities';
 import { drainOrder } from '../../worker-agent/src/drain';
 import { heartbeatActions, heartbeatRequest } from '../../worker-agent/src/heartbeatLoop';
 import { JobTable, type RunningJob } from '../../worker-agent/src/jobTable';
-import { afterLeaseFailure, idlePauseMs } from '../../worker-agent/src/leaseLoop';
-import { agentGone, mergeCapabilities, registerRetryable, registrationRequest, requeuedLeases } from '../../worker-agent/src/register';
+import { LeaseLoop, afterLeaseFailure, idlePauseMs } from '../../worker-agent/src/leaseLoop';
+import { agentGone, mergeCapabilities, registerRetryable, registrationRequest, requeuedLeases, type Registration } from '../../worker-agent/src/register';
+import { ResultReporter } from '../../worker-agent/src/reporter';
 import type { JobHandle } from '../../worker-agent/src/runners/job';
 import { shouldReport } from '../../worker-agent/src/startJob';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const lease = (leaseId: string, jobId = `job-${leaseId}`): Lease =>
   ({ leaseId, expiresAt: 0, job: { id: jobId, run: 1, attempt: 1 } }) as unknown as Lease;
@@ -17,6 +20,7 @@ const handle = (service: { state: 'starting' | 'running' | 'restarting'; restart
   done: new Promise(() => {}),
   kill: () => {},
   killedFor: undefined,
+  ended: false,
   service: () => service,
 });
 const running = (id: string, service: Parameters<typeof handle>[0] = null): RunningJob => ({ lease: lease(id), handle: handle(service) });
@@ -127,5 +131,59 @@ describe('drain', () => {
   it('hands services back at once and gives batch jobs the grace', () => {
     expect(drainOrder([{ leaseId: 'a', isService: false }, { leaseId: 's', isService: true }, { leaseId: 'b', isService: false }])).toEqual({ now: ['s'], afterGrace: ['a', 'b'] });
     expect(drainOrder([])).toEqual({ now: [], afterGrace: [] });
+  });
+});
+
+describe('lease loop polling (one module, with a stand-in client)', () => {
+  const registration = { id: 'agent-1', reregister: async () => {} } as unknown as Registration;
+  const reporter = () => new ResultReporter({ send: async () => [], onSettled: () => {}, onAgentGone: () => {} });
+
+  it('with every slot busy it polls for orders only, applies them, and re-polls for work the moment a slot frees', async () => {
+    const table = new JobTable(1);
+    table.add(lease('busy'), handle());
+    const calls: Array<{ max: number; aborted?: boolean }> = [];
+    const orders: Order[][] = [];
+    let answerOrders: ((o: Order[]) => void) | undefined;
+    const client = {
+      lease: (_id: string, req: { max: number }, signal: AbortSignal) => {
+        const call: { max: number; aborted?: boolean } = { max: req.max };
+        calls.push(call);
+        let settled = false; // like a real request, an answered one ignores a later abort
+        return new Promise((resolve, reject) => {
+          signal.addEventListener('abort', () => !settled && ((call.aborted = true), reject(new Error('aborted'))));
+          if (req.max === 0 && !answerOrders) answerOrders = (o) => ((settled = true), resolve({ leases: [], acks: [], orders: o }));
+        });
+      },
+    } as unknown as TitanHttpClient;
+    const loop = new LeaseLoop({ client, registration, table, reporter: reporter(), start: () => {}, orders: (o) => orders.push(o), linkUp: () => {}, log: () => {} });
+    const done = loop.run();
+    await sleep(20);
+    expect(calls).toEqual([{ max: 0 }]);
+    answerOrders!([{ leaseId: 'busy', jobId: 'job-busy', action: 'cancel' }]);
+    await sleep(20);
+    expect(orders).toEqual([[{ leaseId: 'busy', jobId: 'job-busy', action: 'cancel' }]]);
+    expect(calls.map((c) => c.max)).toEqual([0, 0]); // still busy: still listening for orders
+    table.finished('busy');
+    await sleep(20);
+    expect(calls).toEqual([{ max: 0 }, { max: 0, aborted: true }, { max: 1 }]);
+    await loop.stop();
+    await done;
+    expect(calls.at(-1)).toEqual({ max: 1, aborted: true });
+  });
+});
+
+describe('result reporter', () => {
+  it('close() stops every retry and hands back what is unsent, the request in flight included', async () => {
+    let sends = 0;
+    const r = new ResultReporter({ send: () => (sends++, Promise.reject(new TitanUnreachableError('down'))), onSettled: () => {}, onAgentGone: () => {}, backoff: () => 5 });
+    r.add({ leaseId: 'a', status: 'COMPLETED', exitCode: 0, durationMs: 1, error: null });
+    await sleep(30);
+    expect(sends).toBeGreaterThan(1);
+    r.add({ leaseId: 'b', status: 'FAILED', exitCode: 1, durationMs: 1, error: 'x' });
+    expect(r.close().map((x) => x.leaseId).sort()).toEqual(['a', 'b']);
+    const after = sends;
+    await sleep(30);
+    expect(sends).toBe(after);
+    await r.drained(); // nothing left to wait for
   });
 });

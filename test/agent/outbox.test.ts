@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TitanApiError, TitanUnreachableError } from '../../sdk/ts/client';
-import { Outbox, type LogBatch } from '../../worker-agent/src/outbox';
+import { Outbox, resultFiles, type LogBatch } from '../../worker-agent/src/outbox';
 
 const batch = (jobId: string, from: number, n = 1): LogBatch => ({
   jobId,
-  body: { run: 1, lines: Array.from({ length: n }, (_, i) => ({ seq: from + i, ts: 0, stream: 'stdout' as const, text: `line ${from + i}`.padEnd(100, '.') })) },
+  body: { leaseId: 'l1', run: 1, lines: Array.from({ length: n }, (_, i) => ({ seq: from + i, ts: 0, stream: 'stdout' as const, text: `line ${from + i}`.padEnd(100, '.') })) },
 });
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
 
@@ -75,5 +75,41 @@ describe('outbox', () => {
     expect(ob.pending).toBe(1);
     release();
     await ob.drained();
+  });
+
+  it('drops a batch refused as stale (409: another lease holds the job)', async () => {
+    const ob = new Outbox({ dir: tmp(), send: () => Promise.reject(new TitanApiError(409, 'conflict', 'stale lease')) });
+    ob.push(batch('a', 0));
+    await ob.drained();
+    expect(ob.pending).toBe(0);
+  });
+
+  it('close() stops retrying, keeps every unsent batch on disk in order, and lets waiters go', async () => {
+    const dir = tmp();
+    let sends = 0;
+    const first = new Outbox({ dir, send: () => (sends++, Promise.reject(new TitanUnreachableError('down'))), backoff: () => 5 });
+    for (let i = 0; i < 3; i++) first.push(batch('a', i));
+    const waiting = first.drained('a', 1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(first.close()).toBe(3);
+    await waiting;
+    const after = sends;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sends).toBe(after);
+    const got: number[] = [];
+    const second = new Outbox({ dir, send: async (b) => void got.push(b.body.lines[0].seq) });
+    second.start();
+    await second.drained();
+    expect(got).toEqual([0, 1, 2]);
+  });
+
+  it('keeps undelivered results for the next agent on the workdir, once', () => {
+    const dir = path.join(tmp(), 'results');
+    expect(resultFiles.take(dir)).toEqual([]);
+    const r = { leaseId: 'l1', status: 'COMPLETED' as const, exitCode: 0, durationMs: 5, error: null };
+    resultFiles.save(dir, [r]);
+    resultFiles.save(dir, []);
+    expect(resultFiles.take(dir)).toEqual([r]);
+    expect(resultFiles.take(dir)).toEqual([]);
   });
 });

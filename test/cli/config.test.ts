@@ -155,3 +155,19 @@ describe('titan up', () => {
     expect(() => parseVars(['bad key:1'])).toThrow(/KEY:VALUE/);
   });
 });
+
+describe('--token-file: a token that is not on the command line', () => {
+  const files = { '/work/.titan/cluster.json': { url: 'http://file', agentToken: 'ta', clientToken: 'tc' }, '/work/secrets/agent': 'ta_from_file\n', '/etc/titan/client': '  tc_file  \r\nsecond line ignored\n', '/work/empty': '\n' };
+
+  it('reads the first line of the file (relative to the cwd), over the environment and cluster.json', () => {
+    expect(agentConfig(sources(['agent', '--token-file', 'secrets/agent'], { TITAN_AGENT_TOKEN: 'env' }, files)).token).toBe('ta_from_file');
+    expect(clientConfig(sources(['workers', '--token-file', '/etc/titan/client'], { TITAN_TOKEN: 'env' }, files))).toEqual({ url: 'http://file', token: 'tc_file' });
+    expect(bridgeConfig(sources(['bridge', '--token-file', '/etc/titan/client', '--max-connections', '8'], {}, files))).toMatchObject({ token: 'tc_file', maxConnections: 8 });
+  });
+
+  it('refuses a missing or empty file, and both forms at once', () => {
+    expect(() => agentConfig(sources(['agent', '--token-file', 'nope'], {}, files))).toThrow('--token-file: no such file /work/nope');
+    expect(() => clientConfig(sources(['workers', '--token-file', 'empty'], {}, files))).toThrow(/--token-file: \/work\/empty is empty/);
+    expect(() => clientConfig(sources(['workers', '--token', 't', '--token-file', 'empty'], {}, files))).toThrow('--token and --token-file contradict each other');
+  });
+});

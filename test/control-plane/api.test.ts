@@ -24,6 +24,15 @@ async function call(method: string, path: string, opts: { token?: string | null;
   return { status: res.statusCode, json, text };
 }
 
+/** A job leased to a fresh agent: only that lease may write the job's log. */
+async function leasedJob(plane: TestPlane, id: string): Promise<{ agentId: string; leaseId: string }> {
+  const cap = `LOG_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+  await plane.client.submitJob({ id, file: 'a.py', payloadB64: b64('x'), requirement: cap, priority: 1_000_000 }); // first, before GENERAL work
+  const agentId = (await plane.agent.registerAgent({ name: `log-${id}`, capabilities: [cap], slots: 1 })).agentId;
+  const lease = (await plane.agent.lease(agentId, { max: 1, waitMs: 0 })).leases[0];
+  return { agentId, leaseId: lease.leaseId };
+}
+
 describe('TitanStore', () => {
   it('round-trips arbitrary UTF-8 exactly', async () => {
     const values = ['plain', 'a|b|c', 'x,y,z', 'line1\nline2\r\n', 'héllo wörld', '漢字かな', '🚀🔥', '', 'ß'.repeat(4000), '  spaced  '];
@@ -70,22 +79,26 @@ describe('TitanStore', () => {
 describe('logs', () => {
   it('stores batches once by seq and serves history by run', async () => {
     const id = 'log-job-1';
+    const { agentId, leaseId } = await leasedJob(cp, id);
     const lines = [1, 2, 3].map((seq) => ({ seq, ts: Date.now(), stream: 'stdout' as const, text: `line ${seq}` }));
-    await cp.agent.appendLogs(id, { run: 1, lines });
-    await cp.agent.appendLogs(id, { run: 1, lines }); // resent after a network cut
+    await cp.agent.appendLogs(id, { leaseId, run: 1, lines });
+    await cp.agent.appendLogs(id, { leaseId, run: 1, lines }); // resent after a network cut
     const r = await cp.client.getLogs(id);
     expect(r.lines.map((l) => l.text)).toEqual(['line 1', 'line 2', 'line 3']);
     const after = await cp.client.getLogs(id, { after: 2 });
     expect(after.lines.map((l) => l.seq)).toEqual([3]);
-    await cp.agent.appendLogs(id, { run: 2, lines: [{ seq: 1, ts: Date.now(), stream: 'stderr', text: 'second run' }] });
+    await cp.agent.complete(agentId, [{ leaseId, status: 'COMPLETED', exitCode: 0 }]);
+    await cp.client.retryJob(id);
+    const second = (await cp.agent.lease(agentId, { max: 1, waitMs: 5000 })).leases[0];
+    await cp.agent.appendLogs(id, { leaseId: second.leaseId, run: 2, lines: [{ seq: 1, ts: Date.now(), stream: 'stderr', text: 'second run' }] });
     expect((await cp.client.getLogs(id)).lines.map((l) => l.text)).toEqual(['second run']);
     expect((await cp.client.getLogs(id, { run: 1 })).lines).toHaveLength(3);
   });
 
   it('follows live lines over server-sent events, and ends the stream when the run ends', async () => {
     const id = 'log-follow-1';
-    await cp.client.submitJob({ id, file: 'a.py', payloadB64: b64('x'), requirement: 'FOLLOW' });
-    await cp.agent.appendLogs(id, { run: 1, lines: [{ seq: 1, ts: Date.now(), stream: 'stdout', text: 'before' }] });
+    const { agentId: a, leaseId } = await leasedJob(cp, id);
+    await cp.agent.appendLogs(id, { leaseId, run: 1, lines: [{ seq: 1, ts: Date.now(), stream: 'stdout', text: 'before' }] });
     const res = await request(cp.url + `/v1/jobs/${id}/logs/stream`, { headers: { authorization: `Bearer ${cp.clientToken}` } });
     expect(res.headers['content-type']).toMatch(/text\/event-stream/);
     const seen: string[] = [];
@@ -101,11 +114,9 @@ describe('logs', () => {
       return buf;
     })();
     await waitFor(async () => seen.includes('before'), 5000);
-    await cp.agent.appendLogs(id, { run: 1, lines: [{ seq: 2, ts: Date.now(), stream: 'stdout', text: 'live 1' }, { seq: 3, ts: Date.now(), stream: 'stdout', text: 'live 2' }] });
+    await cp.agent.appendLogs(id, { leaseId, run: 1, lines: [{ seq: 2, ts: Date.now(), stream: 'stdout', text: 'live 1' }, { seq: 3, ts: Date.now(), stream: 'stdout', text: 'live 2' }] });
     await waitFor(async () => seen.includes('live 2'), 5000);
-    const a = (await cp.agent.registerAgent({ name: 'follower', capabilities: ['FOLLOW'], slots: 1 })).agentId;
-    const l = (await cp.agent.lease(a, { max: 1, waitMs: 0 })).leases[0];
-    await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+    await cp.agent.complete(a, [{ leaseId, status: 'COMPLETED', exitCode: 0 }]);
     const all = await reader; // the server closes the stream after the end event
     expect(seen).toEqual(['before', 'live 1', 'live 2']);
     expect(all).toMatch(/event: end\ndata: \{"run":1,"status":"COMPLETED"\}/);
@@ -116,8 +127,10 @@ describe('logs', () => {
     const short = await startTestPlane({ JOB_RETENTION_MS: '1500', LOG_MAX_LINES: '10' });
     try {
       const lines = Array.from({ length: 30 }, (_, i) => ({ seq: i + 1, ts: Date.now(), stream: 'stdout' as const, text: `r${i + 1}` }));
-      await short.agent.appendLogs('gone-soon', { run: 1, lines });
+      const { agentId, leaseId } = await leasedJob(short, 'gone-soon');
+      await short.agent.appendLogs('gone-soon', { leaseId, run: 1, lines });
       expect((await short.client.getLogs('gone-soon')).lines).toHaveLength(30);
+      await short.agent.complete(agentId, [{ leaseId, status: 'COMPLETED', exitCode: 0 }]); // an ended job is forgotten after retention
       await waitFor(async () => {
         try {
           await short.client.getLogs('gone-soon');
@@ -135,9 +148,10 @@ describe('logs', () => {
     const small = await startTestPlane({ LOG_MAX_LINES: '100' });
     try {
       const id = 'roll-1';
+      const { leaseId } = await leasedJob(small, id);
       for (let b = 0; b < 5; b++) {
         const lines = Array.from({ length: 50 }, (_, i) => ({ seq: b * 50 + i + 1, ts: Date.now(), stream: 'stdout' as const, text: `l${b * 50 + i + 1}` }));
-        await small.agent.appendLogs(id, { run: 1, lines });
+        await small.agent.appendLogs(id, { leaseId, run: 1, lines });
       }
       const all = await small.client.getLogs(id);
       expect(all.lines).toHaveLength(250);
@@ -267,14 +281,15 @@ describe('restart', () => {
     await cp.client.kvPut('persist', 'héllo');
     await cp.client.sadd('persist-set', 'm1');
     await cp.client.putArtifact('persist.txt', new TextEncoder().encode('kept'));
-    await cp.agent.appendLogs('r-a', { run: 1, lines: [{ seq: 1, ts: Date.now(), stream: 'stdout', text: 'kept line' }] });
+    const { leaseId } = await leasedJob(cp, 'r-log');
+    await cp.agent.appendLogs('r-log', { leaseId, run: 1, lines: [{ seq: 1, ts: Date.now(), stream: 'stdout', text: 'kept line' }] });
     await cp.restart();
     expect((await cp.client.getJob('r-a')).job.state).toBe('QUEUED');
     expect((await cp.client.getJob('r-b')).job.state).toBe('PENDING');
     expect(await cp.client.kvGet('persist')).toBe('héllo');
     expect(await cp.client.smembers('persist-set')).toEqual(['m1']);
     expect(new TextDecoder().decode((await cp.client.getArtifact('persist.txt'))!)).toBe('kept');
-    expect((await cp.client.getLogs('r-a')).lines[0].text).toBe('kept line');
+    expect((await cp.client.getLogs('r-log')).lines[0].text).toBe('kept line');
     // The alarm survives the restart: the delayed job becomes ready on time.
     await waitFor(async () => (await cp.client.getJob('r-delayed')).job.state === 'QUEUED', 10_000);
   });

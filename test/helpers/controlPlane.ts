@@ -8,8 +8,8 @@ export interface TestPlane extends LocalControlPlane {
   stateDir: string;
   client: TitanHttpClient;
   agent: TitanHttpClient;
-  /** Stop and start again on the same state dir and port, as a crash-restart would. */
-  restart(): Promise<void>;
+  /** Stop and start again on the same state dir and port, as a crash-restart would, after `downMs` of outage. */
+  restart(downMs?: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -24,8 +24,9 @@ export async function startTestPlane(vars: Record<string, string> = {}): Promise
     client: new TitanHttpClient({ url: cp.url, token: cp.clientToken }),
     agent: new TitanHttpClient({ url: cp.url, token: cp.agentToken }),
     stop: () => cp.stop(),
-    async restart() {
+    async restart(downMs = 0) {
       await cp.stop();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       cp = await startLocalControlPlane({ stateDir, port, vars });
     },
     async dispose() {

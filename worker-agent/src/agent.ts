@@ -1,7 +1,8 @@
 // The agent as a composition of small parts: registration (register.ts), the lease loop
 // (leaseLoop.ts), the heartbeat loop (heartbeatLoop.ts), the slots (jobTable.ts), one job's
-// life (startJob.ts), result reporting (reporter.ts), log shipping (outbox.ts) and the drain
-// on stop (drain.ts). This file only builds and wires them.
+// life (startJob.ts), result reporting (reporter.ts), log shipping (outbox.ts), the drain
+// on stop (drain.ts) and the watchdog that takes the jobs down with the agent (watchdog.ts).
+// This file only builds and wires them.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,15 +11,16 @@ import { TitanHttpClient, BRIDGE_TIMEOUTS } from '../../sdk/ts/client';
 import { sleep } from './backoff';
 import { detect, type Detected } from './capabilities';
 import { drainJobs } from './drain';
-import { HeartbeatLoop } from './heartbeatLoop';
+import { HeartbeatLoop, applyActions, heartbeatActions } from './heartbeatLoop';
 import { JobTable } from './jobTable';
 import { LeaseLoop } from './leaseLoop';
-import { Outbox } from './outbox';
+import { Outbox, resultFiles } from './outbox';
 import { pidFiles, resolvePython } from './process';
 import { Registration, defaultName, mergeCapabilities, registrationRequest, requeuedLeases } from './register';
 import { ResultReporter } from './reporter';
 import type { RunContext } from './runners/context';
 import { jobStarter } from './startJob';
+import { startWatchdog } from './watchdog';
 import { zygoteForker } from './zygote/forkTree';
 import { PythonZygote } from './zygote/pythonZygote';
 
@@ -90,6 +92,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     log,
     onRequeued: (jobIds) => requeuedLeases(jobIds, table.jobs().map((r) => r.lease)).forEach(lose),
   });
+  const resultsDir = path.join(workdir, 'outbox', 'results');
   const outbox = new Outbox({ dir: path.join(workdir, 'outbox'), send: async (b) => void (await client.appendLogs(b.jobId, b.body)), log });
   const reporter = new ResultReporter({
     send: async (results) => (await client.complete(registration.id, results)).acks,
@@ -107,8 +110,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   fs.mkdirSync(workdir, { recursive: true });
   const python = resolvePython(workdir);
-  const reaped = pidFiles.reap(path.join(workdir, 'pids'));
+  const pidDir = path.join(workdir, 'pids');
+  // Normally the watchdog of the previous agent on this workdir already killed these; not if it was killed too.
+  const reaped = pidFiles.reap(pidDir);
   if (reaped.length) log(`killed ${reaped.length} job process group(s) left by a previous agent on ${workdir}`);
+  const watchdog = startWatchdog(pidDir, log);
   // Started now, so it is warm by the time the first lease arrives; until then jobs are spawned.
   const zygote = (opts.pythonZygote ?? PYTHON_ZYGOTE_DEFAULT) ? new PythonZygote(python, log) : undefined;
 
@@ -116,6 +122,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await registration.register();
   } catch (err) {
     zygote?.close();
+    watchdog.close();
     throw err;
   }
   const bridge = await startJobBridge(opts.startBridge, bridgeClient, log);
@@ -134,28 +141,58 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     log('python zygote not ready; Python jobs use plain spawn until it is');
   }
   outbox.start();
-  const leases = new LeaseLoop({ client, registration, table, reporter, start: jobStarter({ table, ctx, outbox, reporter }), linkUp, log });
+  // Results a previous agent on this workdir could not deliver: after their logs, as always, and
+  // before asking for work, which could otherwise be the very job re-queued when we registered.
+  const saved = resultFiles.take(resultsDir);
+  if (saved.length) {
+    log(`${saved.length} result(s) left by a previous agent on ${workdir}; sending`);
+    const deliver = async () => {
+      await outbox.drained();
+      saved.forEach((r) => reporter.add(r));
+      await reporter.drained();
+    };
+    await Promise.race([deliver(), sleep(5000)]);
+  }
+  const orders = (o: Parameters<typeof heartbeatActions>[0]['orders']) => applyActions(heartbeatActions({ orders: o, lost: [] }, (id) => table.has(id)), table, lose);
+  const leases = new LeaseLoop({ client, registration, table, reporter, start: jobStarter({ table, ctx, outbox, reporter }), orders, linkUp, log });
   const loops = Promise.all([leases.run(), heartbeat.run()]);
 
   let stopping = false;
   async function stop(graceMs = 30_000): Promise<void> {
     if (stopping) return;
     stopping = true;
-    leases.stop();
+    const deadline = Date.now() + graceMs;
+    // Its results in flight go back to the reporter. Bounded: it may be busy re-registering.
+    await Promise.race([leases.stop(), sleep(1000)]);
     await drainJobs(table, graceMs, log);
-    // Results and logs of what ran go out before we say goodbye; the heartbeat keeps their leases alive meanwhile.
-    await Promise.race([Promise.all([reporter.drained(), outbox.drained()]), sleep(10_000)]);
-    if (outbox.pending) log(`${outbox.pending} log batch(es) left in ${path.join(workdir, 'outbox')}; sent on next start`);
+    // Logs, then results, of what ran go out before we say goodbye, while the heartbeat keeps their
+    // leases alive: within what is left of the grace, and at least a moment. Never longer: what is
+    // not delivered by then waits on disk for the next agent on this workdir.
+    const settle = async () => {
+      await outbox.drained();
+      await new Promise((r) => setImmediate(r)); // jobs whose logs just went out hand in their results
+      await reporter.drained();
+    };
+    await Promise.race([settle(), sleep(Math.max(1000, deadline - Date.now()))]);
+    const logsLeft = outbox.close();
+    await new Promise((r) => setImmediate(r));
+    const unsent = reporter.close();
     heartbeat.stop();
     zygote?.close();
+    watchdog.close(); // anything that survived the drain dies now
     try {
-      await client.deregister(registration.id);
+      resultFiles.save(resultsDir, unsent);
     } catch (err) {
-      log(`deregister failed: ${(err as Error).message}`);
+      log(`could not keep ${unsent.length} result(s) on disk: ${(err as Error).message}`);
     }
-    await bridge?.close().catch(() => {});
+    if (logsLeft || unsent.length) log(`${logsLeft} log batch(es) and ${unsent.length} result(s) left in ${path.join(workdir, 'outbox')}; sent on next start`);
+    // Unsent results: saying goodbye would re-queue their jobs, which the next start may still complete.
+    if (!unsent.length) {
+      await Promise.race([client.deregister(registration.id).catch((err: Error) => log(`deregister failed: ${err.message}`)), sleep(1000)]);
+    }
+    await Promise.race([bridge?.close().catch(() => {}), sleep(500)]);
     await dispatcher.destroy().catch(() => {});
-    await Promise.race([loops, sleep(1000)]);
+    await Promise.race([loops, sleep(500)]);
   }
 
   return { id: registration.id, name, bridgePort: bridge?.port ?? 0, stop };

@@ -26,6 +26,14 @@ export function heartbeatActions(res: Pick<HeartbeatResponse, 'orders' | 'lost'>
   return [...orders, ...res.lost.map((leaseId): HeartbeatAction => ({ leaseId, lose: true }))];
 }
 
+/** Carry out what `heartbeatActions` decided (also for the orders a lease answer brings). */
+export function applyActions(actions: HeartbeatAction[], table: JobTable, lose: (leaseId: string) => void): void {
+  for (const a of actions) {
+    if ('lose' in a) lose(a.leaseId);
+    else table.get(a.leaseId)?.handle.kill(a.kill);
+  }
+}
+
 export interface HeartbeatLoopDeps {
   client: TitanHttpClient;
   registration: Registration;
@@ -65,10 +73,7 @@ export class HeartbeatLoop {
         if (failing) this.d.log('control plane reachable again');
         failing = false;
         this.d.linkUp();
-        for (const a of heartbeatActions(res, (id) => table.has(id))) {
-          if ('lose' in a) this.d.lose(a.leaseId);
-          else table.get(a.leaseId)?.handle.kill(a.kill);
-        }
+        applyActions(heartbeatActions(res, (id) => table.has(id)), table, this.d.lose);
       } catch (err) {
         if (agentGone(err)) await registration.reregister();
         else if (!failing) this.d.log(`heartbeat failed: ${(err as Error).message}`);

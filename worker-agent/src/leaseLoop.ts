@@ -1,6 +1,6 @@
-import type { Lease } from '../../control-plane/src/contract/agents';
+import type { Lease, Order } from '../../control-plane/src/contract/agents';
 import { TitanApiError, type TitanHttpClient } from '../../sdk/ts/client';
-import { backoffDelay, sleep } from './backoff';
+import { Waker, backoffDelay, sleep } from './backoff';
 import type { JobTable } from './jobTable';
 import { agentGone, type Registration } from './register';
 import type { ResultReporter } from './reporter';
@@ -32,44 +32,68 @@ export interface LeaseLoopDeps {
   table: JobTable;
   reporter: ResultReporter;
   start: (lease: Lease) => void;
+  /** Cancel/stop orders that came with a lease answer (applied like the heartbeat's). */
+  orders: (orders: Order[]) => void;
   /** A request just succeeded: the link is up (the outbox retries now). */
   linkUp: () => void;
   log: (line: string) => void;
 }
 
-/** Long-polls for as many leases as there are free slots, piggy-backing finished results. */
+/**
+ * Long-polls for as many leases as there are free slots, piggy-backing finished results. With
+ * every slot busy it still holds a poll open, for orders only (`max: 0`), so a cancel reaches
+ * its process at once instead of at the next heartbeat; that poll is dropped as soon as a slot
+ * frees, to ask for work again.
+ */
 export class LeaseLoop {
   private stopping = false;
+  private inflight: AbortController | undefined;
+  private done: Promise<void> = Promise.resolve();
+  private readonly backoff = new Waker();
 
   constructor(private readonly d: LeaseLoopDeps) {}
 
-  /** Ask for no more work; a long poll in flight ends when the agent's dispatcher closes. */
-  stop(): void {
+  /** Ask for no more work and drop the poll in flight; resolves once the loop has returned. */
+  stop(): Promise<void> {
     this.stopping = true;
+    this.inflight?.abort();
     this.d.table.wake();
+    this.backoff.wake();
+    return this.done;
   }
 
   /** Runs until `stop()`. */
-  async run(): Promise<void> {
+  run(): Promise<void> {
+    return (this.done = this.loop());
+  }
+
+  private async loop(): Promise<void> {
     const { client, registration, table, reporter } = this.d;
     let failures = 0;
     while (!this.stopping) {
-      const free = table.free;
-      if (free <= 0) {
-        await table.untilSlotFrees(60_000); // nothing to ask for until a job ends
-        continue;
-      }
+      // A poll may overtake results still on their way by `complete`: the control plane counts free
+      // slots again when those results land and answers the held poll then, so no need to wait.
+      const free = Math.max(0, table.free);
       const complete = reporter.take();
+      const abort = (this.inflight = new AbortController());
+      // No await from reading `free` to here: a slot cannot free unseen in between.
+      if (free === 0) void table.untilSlotFrees(2 * LEASE_WAIT_MS).then(() => abort.abort());
       const t0 = Date.now();
       try {
-        const res = await client.lease(registration.id, { max: free, waitMs: LEASE_WAIT_MS, complete });
+        const res = await client.lease(registration.id, { max: free, waitMs: LEASE_WAIT_MS, complete }, abort.signal);
         reporter.settle(complete, res.acks);
         failures = 0;
         this.d.linkUp();
+        if (res.orders.length) this.d.orders(res.orders);
         for (const l of res.leases) if (!this.stopping) this.d.start(l); // after stop, deregistering re-queues them
-        const pause = idlePauseMs(res.leases.length, Date.now() - t0);
+        const pause = idlePauseMs(res.leases.length + res.orders.length, Date.now() - t0);
         if (pause) await sleep(pause);
       } catch (err) {
+        if (abort.signal.aborted) {
+          // We dropped it ourselves (a slot freed, or stopping): not a failure of the link.
+          if (complete.length) reporter.putBack(complete, false);
+          continue;
+        }
         if (complete.length) reporter.putBack(complete);
         if (this.stopping) break;
         const next = afterLeaseFailure(err, failures);
@@ -78,8 +102,11 @@ export class LeaseLoop {
         } else {
           if (next.log) this.d.log(`lease failed: ${(err as Error).message}; retrying with backoff`);
           failures++;
-          await sleep(next.delayMs);
+          await this.backoff.sleep(next.delayMs);
         }
+      } finally {
+        abort.abort(); // settles this round's slot watch (and is a no-op on a finished request)
+        if (this.inflight === abort) this.inflight = undefined;
       }
     }
   }

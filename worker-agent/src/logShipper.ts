@@ -6,6 +6,8 @@ import type { Outbox } from './outbox';
 
 export interface ShipperOptions {
   jobId: string;
+  /** The lease the attempt runs under: only its holder may write the job's log. */
+  leaseId: string;
   run: number;
   attempt: number;
   outbox: Outbox;
@@ -62,12 +64,12 @@ export class LogShipper {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.batch.length) return;
-    this.opts.outbox.push({ jobId: this.opts.jobId, body: { run: this.opts.run, lines: this.batch } });
+    this.opts.outbox.push({ jobId: this.opts.jobId, body: { leaseId: this.opts.leaseId, run: this.opts.run, lines: this.batch } });
     this.batch = [];
     this.bytes = 0;
   }
 
-  /** Flush everything and wait until the control plane has it. */
+  /** Flush everything and wait until the control plane has it (or the outbox closed: it is on disk). */
   async close(): Promise<void> {
     this.endStreams();
     this.flush();

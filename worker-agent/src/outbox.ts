@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { JobResultInput as JobResult } from '../../control-plane/src/contract/agents';
 import type { AppendLogsRequest } from '../../control-plane/src/contract/logs';
 import { Waker, backoffDelay } from './backoff';
 import { TitanApiError } from '../../sdk/ts/client';
@@ -29,7 +30,10 @@ export interface OutboxOptions {
   backoff?: (attempt: number) => number;
 }
 
-/** Errors that will not get better by retrying (bad request, unknown job, bad token). */
+/**
+ * Errors that will not get better by retrying (bad request, unknown job, bad token; a 409 or 404
+ * for logs of a lease that is no longer the job's: stale lines are dropped, not retried forever).
+ */
 export function isPermanent(err: unknown): boolean {
   return err instanceof TitanApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
 }
@@ -51,6 +55,7 @@ export class Outbox {
   private waker = new Waker();
   private idle: Array<{ key?: string; resolve: () => void }> = [];
   private paused = false;
+  private closed = false;
   private readonly memoryLimit: number;
   private readonly concurrency: number;
 
@@ -97,7 +102,7 @@ export class Outbox {
   /** Resolves when nothing for that job run (or, without arguments, nothing at all) is waiting. */
   drained(jobId?: string, run?: number): Promise<void> {
     const key = jobId === undefined ? undefined : `${jobId}\u0000${run}`;
-    if (!this.queue.some((e) => key === undefined || e.key === key)) return Promise.resolve();
+    if (this.closed || !this.queue.some((e) => key === undefined || e.key === key)) return Promise.resolve();
     return new Promise((resolve) => this.idle.push({ key, resolve }));
   }
 
@@ -112,9 +117,33 @@ export class Outbox {
     this.pump();
   }
 
+  /**
+   * The agent is stopping: send nothing more, retry nothing, and keep every unacknowledged batch on
+   * disk (renamed in queue order) for the next agent on this workdir. Everyone waiting for a run's
+   * logs is let go. Returns how many batches were left.
+   */
+  close(): number {
+    this.closed = true;
+    this.waker.wake();
+    const prefix = Date.now().toString().padStart(15, '0');
+    this.queue.forEach((e, i) => {
+      const file = path.join(this.opts.dir, `${prefix}-${String(i).padStart(9, '0')}.json`);
+      try {
+        if (e.file) fs.renameSync(e.file, file);
+        else fs.writeFileSync(file, JSON.stringify(e.batch));
+        e.file = file;
+        e.batch = undefined;
+      } catch (err) {
+        this.opts.log?.(`outbox: could not keep a log batch on disk: ${(err as Error).message}`);
+      }
+    });
+    for (const w of this.idle.splice(0)) w.resolve();
+    return this.queue.length;
+  }
+
   /** Send the oldest waiting batch of every run not already in flight, up to the concurrency. */
   private pump(): void {
-    if (this.paused) return;
+    if (this.paused || this.closed) return;
     for (const e of this.queue) {
       if (this.inflight.size >= this.concurrency) break;
       if (this.inflight.has(e.key)) continue; // its run is busy: order within a run is kept
@@ -130,7 +159,7 @@ export class Outbox {
 
   /** The link is down: pause everything for one backoff period (or until `kick`). */
   private retryLater(): void {
-    if (this.paused) return;
+    if (this.paused || this.closed) return;
     this.paused = true;
     const delay = (this.opts.backoff ?? ((n) => backoffDelay(n, { capMs: 5000 })))(this.failures++);
     void this.waker.sleep(delay).then(() => {
@@ -158,7 +187,9 @@ export class Outbox {
   }
 
   private remove(e: Entry): void {
-    this.queue.splice(this.queue.indexOf(e), 1);
+    const at = this.queue.indexOf(e);
+    if (at < 0) return;
+    this.queue.splice(at, 1);
     if (e.file) fs.rmSync(e.file, { force: true });
     else this.memBytes -= e.bytes;
     this.idle = this.idle.filter((w) => {
@@ -168,3 +199,32 @@ export class Outbox {
     });
   }
 }
+
+/**
+ * Results that could not be delivered before the agent stopped, kept in `dir` for the next agent on
+ * the same workdir (the control plane takes a late result while the job was not leased again).
+ */
+export const resultFiles = {
+  save(dir: string, results: JobResult[]): void {
+    if (!results.length) return;
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${Date.now().toString().padStart(15, '0')}-${process.pid}.json`);
+    fs.writeFileSync(file + '.tmp', JSON.stringify(results));
+    fs.renameSync(file + '.tmp', file);
+  },
+  /** Reads and removes what is there: a clean stop writes back whatever is still unsent. */
+  take(dir: string): JobResult[] {
+    if (!fs.existsSync(dir)) return [];
+    const out: JobResult[] = [];
+    for (const name of fs.readdirSync(dir).sort()) {
+      const file = path.join(dir, name);
+      try {
+        if (name.endsWith('.json')) out.push(...(JSON.parse(fs.readFileSync(file, 'utf8')) as JobResult[]));
+      } catch {
+        /* a torn write from a crash: nothing to resend */
+      }
+      fs.rmSync(file, { force: true });
+    }
+    return out;
+  },
+};

@@ -125,20 +125,21 @@ export function treeKiller(pid: number, exited: Promise<unknown>): (graceMs?: nu
     })());
 }
 
-/** Process start time from /proc (Linux), so a recycled pid is never mistaken for our job. */
+/** Process start time from /proc (Linux), so a recycled pid is never mistaken for our job; null once gone (a zombie is). */
 function startTime(pid: number): string | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? null : (fields[19] ?? null);
   } catch {
     return null;
   }
 }
 
 /**
- * Job process groups are recorded under `dir` while they run. An agent killed with SIGKILL
- * cannot stop them (they are detached), and the control plane re-runs their jobs elsewhere,
- * so the next agent on this workdir kills what its predecessor left behind.
+ * Job process groups are recorded under `dir` while they run. They are detached, so a SIGKILLed
+ * agent cannot stop them itself: its watchdog (watchdog.ts) kills them from this list, and should
+ * that have been killed too, the next agent on this workdir kills what is left.
  */
 export const pidFiles = {
   add(dir: string, pid: number): void {

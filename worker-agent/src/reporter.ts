@@ -19,13 +19,14 @@ export interface ReporterOptions {
 /**
  * Finished-job results on their way to the control plane. The lease loop takes them to
  * piggy-back on its next lease request; whatever it does not take within `batchMs` is
- * sent with `complete`, retried with backoff until acknowledged. An ack with
- * accepted:false (a stale lease) is final too.
+ * sent with `complete`, retried with backoff until acknowledged or until `close()`, which hands
+ * back what is left for the on-disk outbox. An ack with accepted:false (a stale lease) is final too.
  */
 export class ResultReporter {
   private pending: JobResult[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private sending = false;
+  private sending: JobResult[] | undefined;
+  private closed = false;
   private failures = 0;
   private waiters: Array<() => void> = [];
 
@@ -55,10 +56,25 @@ export class ResultReporter {
     this.notify();
   }
 
-  putBack(results: JobResult[]): void {
+  /** `failed`: the request that carried them failed (back off), rather than being dropped by us. */
+  putBack(results: JobResult[], failed = true): void {
     this.pending.unshift(...results);
-    this.failures++;
-    this.schedule(this.delay());
+    if (failed) this.failures++;
+    this.schedule(failed ? this.delay() : 0);
+  }
+
+  /**
+   * Stop sending: no retry outlives the agent. Returns every result not yet acknowledged (those in
+   * flight too: the control plane takes a resent result as stale, harmlessly) for the outbox.
+   */
+  close(): JobResult[] {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const left = [...(this.sending ?? []), ...this.pending];
+    this.pending = [];
+    for (const w of this.waiters.splice(0)) w();
+    return left;
   }
 
   /** Drop results of leases the control plane declared lost. */
@@ -79,7 +95,7 @@ export class ResultReporter {
   }
 
   private schedule(ms: number): void {
-    if (this.sending || !this.pending.length) return;
+    if (this.closed || this.sending || !this.pending.length) return;
     if (this.timer && ms > 0) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -91,7 +107,7 @@ export class ResultReporter {
   private async sendNow(): Promise<void> {
     const batch = this.take();
     if (!batch.length) return this.notify();
-    this.sending = true;
+    this.sending = batch;
     try {
       const acks = await this.opts.send(batch);
       this.failures = 0;
@@ -104,12 +120,12 @@ export class ResultReporter {
       } else if (isPermanent(err)) {
         this.opts.log?.(`results dropped: ${(err as Error).message}`);
         for (const r of batch) this.opts.onSettled(r.leaseId, null);
-      } else {
+      } else if (!this.closed) {
         this.pending.unshift(...batch);
         this.failures++;
       }
     } finally {
-      this.sending = false;
+      this.sending = undefined;
       if (this.pending.length) this.schedule(this.failures ? this.delay() : 0);
       this.notify();
     }

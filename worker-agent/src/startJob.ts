@@ -22,13 +22,17 @@ export interface JobStarterDeps {
   reporter: ResultReporter;
 }
 
-/** Runs a leased job in a free slot; when it ends, ships its logs, then reports its result. */
+/**
+ * Runs a leased job in a free slot; when it ends, ships its logs, then reports its result and
+ * frees the slot in the same step, so the lease poll that asks for new work carries the result.
+ * At shutdown the outbox lets go of logs it could not deliver (they wait on disk).
+ */
 export function jobStarter({ table, ctx, outbox, reporter }: JobStarterDeps): (lease: Lease) => void {
   return (lease) => {
     if (table.has(lease.leaseId)) return;
     const { job, leaseId } = lease;
     const started = Date.now();
-    const logs = new LogShipper({ jobId: job.id, run: job.run, attempt: job.attempt, outbox });
+    const logs = new LogShipper({ jobId: job.id, leaseId, run: job.run, attempt: job.attempt, outbox });
     const handle = runJob(lease, ctx, logs);
     table.add(lease, handle);
     void handle.done.then(async (outcome) => {

@@ -1,12 +1,11 @@
 import { LIMITS, isSafeName } from '../contract/common';
 import { apiError, route, type App, type Ctx } from './http';
+import { readLimited } from './body';
 import { artifactKey, blobKey, putBlob, scriptKey, sha256Hex } from './blobs';
 
 async function readBody(c: Ctx): Promise<Uint8Array | Response> {
-  const len = Number(c.req.header('content-length') ?? '0');
-  if (len > LIMITS.maxArtifactBytes) return apiError(c, 413, 'payload_too_large', `uploads are at most ${LIMITS.maxArtifactBytes} bytes`);
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.length > LIMITS.maxArtifactBytes) return apiError(c, 413, 'payload_too_large', `uploads are at most ${LIMITS.maxArtifactBytes} bytes`);
+  const bytes = await readLimited(c.req.raw, LIMITS.maxArtifactBytes);
+  if (bytes === 'too_large') return apiError(c, 413, 'payload_too_large', `uploads are at most ${LIMITS.maxArtifactBytes} bytes`);
   return bytes;
 }
 

@@ -22,9 +22,12 @@ export function decodeBase64(b64: string): Uint8Array {
 /** Hashes this isolate has seen stored: resubmitting the same script skips R2 entirely. */
 const knownBlobs = new Set<string>();
 
+/** Whether this isolate already stored these bytes: submitting them again writes nothing. */
+export const isKnownBlob = (hash: string) => knownBlobs.has(hash);
+
 /** Store bytes under their hash (idempotent: the same script is stored once). */
-export async function putBlob(bucket: R2Bucket, bytes: Uint8Array): Promise<string> {
-  const hash = await sha256Hex(bytes);
+export async function putBlob(bucket: R2Bucket, bytes: Uint8Array, hash?: string): Promise<string> {
+  hash ??= await sha256Hex(bytes);
   if (knownBlobs.has(hash)) return hash;
   if (!(await bucket.head(blobKey(hash)))) await bucket.put(blobKey(hash), bytes);
   if (knownBlobs.size > 10_000) knownBlobs.clear();

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../contract/common';
 import { ROUTES, type RouteName } from '../contract/routes';
 import type { Env } from '../env';
 import type { Result } from '../lib/result';
+import { readLimited } from './body';
 
 export type AppEnv = { Bindings: Env; Variables: { role: 'client' | 'agent' } };
 export type Ctx = Context<AppEnv>;
@@ -33,7 +34,9 @@ function sameToken(a: string, b: string): boolean {
 export function roleOf(c: Ctx): 'client' | 'agent' | null {
   const h = c.req.header('authorization') ?? '';
   const m = /^Bearer\s+(.+)$/i.exec(h);
-  const token = m?.[1]?.trim() ?? new URL(c.req.url).searchParams.get('token') ?? '';
+  // The header only: a token in a URL ends up in logs and history. (The dashboard page takes
+  // `?token=` once in the browser and sends it as this header.)
+  const token = m?.[1]?.trim() ?? '';
   if (!token) return null;
   if (c.env.CLIENT_TOKEN && sameToken(token, c.env.CLIENT_TOKEN)) return 'client';
   if (c.env.AGENT_TOKEN && sameToken(token, c.env.AGENT_TOKEN)) return 'agent';
@@ -67,11 +70,11 @@ export function route<N extends RouteName>(
     }
     let body: unknown = undefined;
     if ('body' in def && def.body) {
-      const len = Number(c.req.header('content-length') ?? '0');
-      if (len > MAX_JSON_BYTES) return apiError(c, 413, 'payload_too_large', `JSON bodies are at most ${MAX_JSON_BYTES} bytes`);
+      const bytes = await readLimited(c.req.raw, MAX_JSON_BYTES);
+      if (bytes === 'too_large') return apiError(c, 413, 'payload_too_large', `JSON bodies are at most ${MAX_JSON_BYTES} bytes`);
       let raw: unknown;
       try {
-        raw = await c.req.json();
+        raw = JSON.parse(new TextDecoder().decode(bytes));
       } catch {
         return apiError(c, 400, 'bad_request', 'the body is not valid JSON');
       }

@@ -1,8 +1,7 @@
 import type { JobSpec, StoredJob } from '../contract/jobs';
-import { validateDag } from '../core/dag';
 import { randomId } from '../lib/ids';
 import { apiError, relay, route, type App, type Ctx } from './http';
-import { artifactKey, decodeBase64, putBlob, scriptKey } from './blobs';
+import { artifactKey, decodeBase64, isKnownBlob, putBlob, scriptKey, sha256Hex } from './blobs';
 import { cluster } from './stubs';
 
 /**
@@ -11,29 +10,37 @@ import { cluster } from './stubs';
  */
 async function prepare(c: Ctx, specs: JobSpec[]): Promise<Response | StoredJob[]> {
   const withIds = specs.map((s) => ({ ...s, id: s.id ?? `job-${randomId(10)}` }));
-  // Structure first (duplicates, cycles), so a bad DAG writes nothing anywhere.
-  const shape = validateDag(withIds, () => ({ active: false }));
-  if (!shape.ok) return apiError(c, 400, 'invalid_dag', shape.message);
-  const out: StoredJob[] = [];
   for (const s of withIds) {
     if (s.script && !(await c.env.ARTIFACTS.head(scriptKey(s.script)))) return apiError(c, 404, 'not_found', `script ${s.script} not found (deploy it first)`);
     if (s.archive && !(await c.env.ARTIFACTS.head(artifactKey(s.archive)))) return apiError(c, 404, 'not_found', `archive ${s.archive} not found (upload it first)`);
   }
+  // Inline payloads are decoded and hashed first, stored only once the request is known good.
+  const payloads = new Map<string, { bytes: Uint8Array; hash: string }>();
   for (const s of withIds) {
-    const { payloadB64, ...rest } = s;
-    let payloadHash = rest.payloadHash ?? null;
-    if (payloadB64 !== undefined) {
-      let bytes: Uint8Array;
-      try {
-        bytes = decodeBase64(payloadB64);
-      } catch {
-        return apiError(c, 400, 'bad_request', `job ${s.id}: payloadB64 is not valid base64`);
-      }
-      payloadHash = await putBlob(c.env.ARTIFACTS, bytes);
+    if (s.payloadB64 === undefined) continue;
+    let bytes: Uint8Array;
+    try {
+      bytes = decodeBase64(s.payloadB64);
+    } catch {
+      return apiError(c, 400, 'bad_request', `job ${s.id}: payloadB64 is not valid base64`);
     }
-    out.push({ ...rest, payloadHash, script: rest.script ?? null, archive: rest.archive ?? null });
+    payloads.set(s.id, { bytes, hash: await sha256Hex(bytes) });
   }
-  return out;
+  // A payload that would be written for the first time waits for the scheduler's check of the whole
+  // DAG (ids, parents, cycles, active conflicts), so a refused request stores nothing; submit checks
+  // again atomically. Payloads stored before need no check: nothing new is written for them.
+  const fresh = [...payloads.values()].filter((p) => !isKnownBlob(p.hash));
+  if (fresh.length) {
+    const check = await cluster(c.env).checkDag(withIds.map((s) => ({ id: s.id, parents: s.parents })));
+    if (!check.ok) return relay(c, check);
+    for (const p of fresh) await putBlob(c.env.ARTIFACTS, p.bytes, p.hash);
+  }
+  return withIds.map(({ payloadB64: _, ...rest }) => ({
+    ...rest,
+    payloadHash: payloads.get(rest.id)?.hash ?? rest.payloadHash ?? null,
+    script: rest.script ?? null,
+    archive: rest.archive ?? null,
+  }));
 }
 
 export function mountJobs(app: App): void {

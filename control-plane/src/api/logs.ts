@@ -1,3 +1,4 @@
+import { settingsOf } from '../config';
 import { apiError, relay, route, type App } from './http';
 import { streamUntilEnd } from './logFollow';
 import { cluster, logsFor } from './stubs';
@@ -5,6 +6,9 @@ import { cluster, logsFor } from './stubs';
 export function mountLogs(app: App): void {
   route(app, 'appendLogs', async (c, req) => {
     const id = c.req.param('id')!;
+    // Only the lease holder writes a job's log: 404 for an unknown job, 409 for a stale lease; nothing stored.
+    const writer = await cluster(c.env).logWriter(id, req.leaseId, req.run);
+    if (!writer.ok) return relay(c, writer);
     return c.json(await logsFor(c.env, id).append(id, req.run, req.lines));
   });
   route(app, 'getLogs', async (c, _, { after, run, limit }) => {
@@ -25,6 +29,7 @@ export function mountLogs(app: App): void {
     url.searchParams.set('run', String(run));
     const upstream = await logsFor(c.env, id).fetch(new Request(url, { signal: c.req.raw.signal }));
     if (!upstream.body) return upstream;
-    return new Response(streamUntilEnd(upstream.body, () => stub.getJob(id, false), run), { headers: upstream.headers });
+    const maxWaitMs = 2 * settingsOf(c.env).heartbeatMs;
+    return new Response(streamUntilEnd(upstream.body, () => stub.followFacts(id), run, maxWaitMs), { headers: upstream.headers });
   });
 }

@@ -5,17 +5,20 @@ import type { StatsResponse } from '../contract/stats';
 import { settingsOf, type SchedulerConfig } from '../config';
 import { nextAlarmAt } from '../core/alarm';
 import { capabilitiesOf } from '../core/choose';
-import { validateDag } from '../core/dag';
+import { validateDag, type DagNode } from '../core/dag';
+import type { FollowFacts } from '../core/followEnd';
+import { logVerdict } from '../core/leaseHolder';
+import { graceExpiries } from '../core/restartGrace';
 import { serviceChange } from '../core/services';
 import type { Env } from '../env';
 import { randomId } from '../lib/ids';
 import { fail, ok, type Result } from '../lib/result';
 import { AgentsRepo, toAgentView } from './agentsRepo';
 import { Consequences } from './consequences';
-import { storedJobOf, toView } from './jobRow';
+import { leaseFactsOf, storedJobOf, toView } from './jobRow';
 import { JobsRepo } from './jobsRepo';
 import { dagList, dagView, statsOf } from './reads';
-import { SCHEMA } from './schema';
+import { migrate } from './schema';
 import { Waiters } from './waiters';
 
 /**
@@ -27,17 +30,32 @@ export class ClusterDO extends DurableObject<Env> {
   private readonly cfg: SchedulerConfig;
   private readonly jobs: JobsRepo;
   private readonly agents: AgentsRepo;
-  private readonly waiters = new Waiters((agentId, max) => this.consequences.takeFor(agentId, max), () => this.scheduleAlarm());
+  private readonly waiters = new Waiters(
+    (agentId, max) => this.consequences.takeFor(agentId, max),
+    (agentId) => this.jobs.ordersFor(agentId),
+    () => this.scheduleAlarm(),
+  );
   private readonly consequences: Consequences;
   private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec(SCHEMA);
+    migrate(ctx.storage.sql);
     this.cfg = settingsOf(env);
     this.jobs = new JobsRepo(ctx.storage.sql);
     this.agents = new AgentsRepo(ctx.storage.sql);
-    this.consequences = new Consequences(this.jobs, this.agents, this.cfg, () => this.waiters.wakeSoon(), (a) => this.waiters.has(a));
+    this.consequences = new Consequences(
+      this.jobs,
+      this.agents,
+      this.cfg,
+      () => this.waiters.wakeSoon(),
+      (a) => this.waiters.has(a),
+      (a) => this.waiters.notify(a),
+    );
+    // No agent could heartbeat while this object was down: before any alarm runs, every held lease
+    // gets one lease TTL from now to be heartbeated or reported (core/restartGrace).
+    const now = Date.now();
+    for (const l of graceExpiries(this.jobs.heldLeases(), now, this.cfg.leaseTtlMs)) this.jobs.extendLease(l.id, l.expiresAt);
     // After a restart (deploy, eviction, crash) the alarm may be missing: re-arm from the tables.
     ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
@@ -50,21 +68,33 @@ export class ClusterDO extends DurableObject<Env> {
   /** Jobs as the API prepared them (ids assigned, inline payloads stored by hash), atomically. */
   submit(jobs: StoredJob[], dagName: string | null, asDag: boolean): Result<{ dag: string | null; jobs: string[] }> {
     const now = Date.now();
-    const existing = (id: string) => {
-      const state = this.jobs.stateOf(id);
-      return state ? { active: !isTerminal(state) } : undefined;
-    };
-    const check = validateDag(jobs, existing);
-    if (!check.ok) return check.conflict ? fail(409, 'conflict', check.message) : fail(400, 'invalid_dag', check.message);
+    const check = this.validate(jobs);
+    if (!check.ok) return check;
     const byId = new Map(jobs.map((j) => [j.id, j]));
     const dag = asDag ? `dag-${now.toString(36)}-${randomId(6)}` : null;
     this.ctx.storage.transactionSync(() => {
       if (dag) this.jobs.insertDag(dag, dagName, now);
-      for (const id of check.order) this.jobs.insertRun(byId.get(id)!, dag, now);
-      for (const id of check.order) this.consequences.promote(id, now);
+      for (const id of check.value) this.jobs.insertRun(byId.get(id)!, dag, now);
+      for (const id of check.value) this.consequences.promote(id, now);
     });
     this.scheduleAlarm();
-    return ok({ dag, jobs: check.order });
+    return ok({ dag, jobs: check.value });
+  }
+
+  /** Submit's checks (ids, parents, cycles, active conflicts) alone: the API asks before it stores any payload. */
+  checkDag(nodes: DagNode[]): Result<{ ok: true }> {
+    const check = this.validate(nodes);
+    return check.ok ? ok({ ok: true }) : check;
+  }
+
+  private validate(nodes: readonly DagNode[]): Result<string[]> {
+    const existing = (id: string) => {
+      const state = this.jobs.stateOf(id);
+      return state ? { active: !isTerminal(state) } : undefined;
+    };
+    const check = validateDag(nodes, existing);
+    if (!check.ok) return check.conflict ? fail(409, 'conflict', check.message) : fail(400, 'invalid_dag', check.message);
+    return ok(check.order);
   }
 
   /** One job outside any DAG, answered with its view in the same round trip. */
@@ -89,7 +119,7 @@ export class ClusterDO extends DurableObject<Env> {
     if (isTerminal(job.state)) return fail(409, 'conflict', `service ${id} already ended (${job.state})`);
     const now = Date.now();
     if (job.state === 'RUNNING' && job.lease_id) {
-      this.jobs.setOrder(id, 'stop');
+      this.consequences.order(job, 'stop');
       this.jobs.history(id, job.run, now, 'RUNNING', 'stop requested');
     } else {
       this.jobs.setState(job, 'CANCELLED', now, 'stopped before it started');
@@ -123,6 +153,21 @@ export class ClusterDO extends DurableObject<Env> {
 
   hasJob(id: string): boolean {
     return this.jobs.has(id);
+  }
+
+  /** May a log batch of `run` under `leaseId` be stored (core/leaseHolder)? 404 for an unknown job, 409 for a stale lease. */
+  logWriter(jobId: string, leaseId: string, run: number): Result<{ ok: true }> {
+    const job = this.jobs.get(jobId);
+    const verdict = logVerdict(job && leaseFactsOf(job), job ? this.jobs.recordedRun(leaseId, jobId) : null, leaseId, run);
+    if (verdict === 'not_found') return fail(404, 'not_found', `no job ${jobId}`);
+    if (verdict === 'stale') return fail(409, 'conflict', `stale lease: ${leaseId} does not hold run ${run} of job ${jobId}`);
+    return ok({ ok: true });
+  }
+
+  /** What a log follow needs to know when to end (core/followEnd); null for an unknown job. */
+  followFacts(id: string): (FollowFacts & { status: JobView['status'] }) | null {
+    const job = this.jobs.get(id);
+    return job ? { run: job.run, terminal: isTerminal(job.state), leaseOpen: job.lease_id !== null, status: toView(job).status } : null;
   }
 
   /** `q` comes validated and bounded by the contract's ListJobsQuery. */
@@ -180,11 +225,15 @@ export class ClusterDO extends DurableObject<Env> {
     const now = Date.now();
     this.agents.touch(agentId, now);
     const acks = results.length ? this.consequences.applyResults(agentId, results, now) : [];
-    const free = Math.min(max, agent.slots - this.jobs.runningOn(agentId));
+    const free = this.consequences.freeSlots(agent, max);
     const leases = free > 0 ? this.consequences.take(agent, free, now) : [];
+    const orders = this.jobs.ordersFor(agentId);
     this.scheduleAlarm();
-    if (leases.length || waitMs === 0 || free <= 0) return ok({ leases, acks });
-    return this.waiters.wait(agentId, free, acks, waitMs);
+    // Held only while there is something to wait for: work for free slots, or an order. Results
+    // sent along with no new work wanted are acknowledged at once.
+    if (leases.length || orders.length || waitMs === 0 || (free === 0 && acks.length)) return ok({ leases, acks, orders });
+    // Held with what it asked for: slots freed by results still on their way count when it wakes.
+    return this.waiters.wait(agentId, max, acks, waitMs);
   }
 
   heartbeat(agentId: string, req: HeartbeatRequest): Result<HeartbeatResponse> {
@@ -216,6 +265,8 @@ export class ClusterDO extends DurableObject<Env> {
 
   complete(agentId: string, results: JobResult[]): Result<{ acks: Ack[] }> {
     const acks = this.consequences.applyResults(agentId, results, Date.now());
+    // Slots are free now: the agent's held poll (if any) may take queued work.
+    this.waiters.slotsFreed(agentId);
     this.scheduleAlarm();
     return ok({ acks });
   }

@@ -9,10 +9,11 @@ import type { SchedulerConfig } from '../config';
 import { chooseJobs, mergeByRank } from '../core/choose';
 import { descendants } from '../core/descendants';
 import { afterLeaseLoss, attemptsAfterRelease, outcomeOf } from '../core/outcome';
+import { resultVerdict } from '../core/leaseHolder';
 import { promotion } from '../core/promotion';
 import { randomId } from '../lib/ids';
 import type { AgentRow, AgentsRepo } from './agentsRepo';
-import { specOf, toLeasedJob, type JobRow } from './jobRow';
+import { leaseFactsOf as leaseFacts, specOf, toLeasedJob, type JobRow } from './jobRow';
 import type { JobsRepo } from './jobsRepo';
 
 export class Consequences {
@@ -24,6 +25,8 @@ export class Consequences {
     private readonly wake: () => void,
     /** Whether an agent has a long-poll held right now (it is alive, whatever last_seen says). */
     private readonly isWaiting: (agentId: string) => boolean,
+    /** An order (cancel/stop) was given for a lease this agent holds: answer its held poll now. */
+    private readonly ordered: (agentId: string) => void,
   ) {}
 
   /** PENDING → QUEUED or CANCELLED as its parents and delay allow (core/promotion). */
@@ -59,8 +62,14 @@ export class Consequences {
   }
 
   cancelRow(job: JobRow, now: number, note: string): void {
-    if (job.state === 'RUNNING' && job.lease_id) this.jobs.setOrder(job.id, 'cancel');
+    if (job.state === 'RUNNING' && job.lease_id) this.order(job, 'cancel');
     this.jobs.setState(job, 'CANCELLED', now, note);
+  }
+
+  /** Order the holder of a running job's lease to cancel or stop it; its held poll is answered at once. */
+  order(job: JobRow, action: 'cancel' | 'stop'): void {
+    this.jobs.setOrder(job.id, action);
+    if (job.agent_id) this.ordered(job.agent_id);
   }
 
   /** The end of an attempt and what it means for the DAG. */
@@ -70,16 +79,19 @@ export class Consequences {
     else if (state === 'DEAD' || state === 'CANCELLED') this.cascade(job.id, now);
   }
 
+  /** Results from agents: the current lease's, or a late one of a lost lease nobody took over (core/leaseHolder). */
   applyResults(agentId: string, results: JobResult[], now: number): Ack[] {
     return results.map((r) => {
       if (this.jobs.resultSeen(r.leaseId)) return { leaseId: r.leaseId, accepted: true, reason: 'already recorded' };
-      const job = this.jobs.byLease(r.leaseId, agentId);
-      if (!job) return { leaseId: r.leaseId, accepted: false, reason: 'stale lease: the job was handed to another agent or ended' };
-      this.jobs.recordResult(job.id, r.leaseId, r.exitCode ?? null, r.error ?? null, now);
+      const job = this.jobs.byAnyLease(r.leaseId);
+      const verdict = resultVerdict(job && leaseFacts(job), r.leaseId, agentId);
+      if (!job || verdict === 'stale') return { leaseId: r.leaseId, accepted: false, reason: 'stale lease: the job was handed to another agent or ended' };
+      this.jobs.recordResult(job.id, job.run, r.leaseId, r.exitCode ?? null, r.error ?? null, now);
       // A job cancelled while it ran has ended already: the order was carried out.
-      if (job.state === 'RUNNING') {
+      if (job.state === 'RUNNING' || verdict === 'late') {
         const out = outcomeOf({ status: r.status, exitCode: r.exitCode ?? null, error: r.error ?? null }, { attempts: job.attempts, maxRetries: job.max_retries }, now, this.cfg);
-        this.finishRun(job, out.state, now, out.note, out.state === 'FAILED' ? out.readyAt : null);
+        const note = verdict === 'late' ? `${out.note} (late result of the expired lease)` : out.note;
+        this.finishRun(job, out.state, now, note, out.state === 'FAILED' ? out.readyAt : null);
       }
       return { leaseId: r.leaseId, accepted: true };
     });
@@ -109,9 +121,19 @@ export class Consequences {
     return out;
   }
 
-  takeFor(agentId: string, max: number): Lease[] | null {
+  /**
+   * For a held poll: up to `asked` jobs, within the slots free right now. A poll can arrive before
+   * the results that free its slots (sent on `complete`), so free slots are counted at each wake.
+   */
+  takeFor(agentId: string, asked: number): Lease[] | null {
     const agent = this.agents.get(agentId);
-    return agent ? this.take(agent, max, Date.now()) : null;
+    if (!agent) return null;
+    const free = this.freeSlots(agent, asked);
+    return free > 0 ? this.take(agent, free, Date.now()) : [];
+  }
+
+  freeSlots(agent: AgentRow, asked: number): number {
+    return Math.max(0, Math.min(asked, agent.slots - this.jobs.runningOn(agent.id)));
   }
 
   /** Lease up to `max` queued jobs to an agent: one ordered index walk per capability, merged, then chosen (core/choose). */

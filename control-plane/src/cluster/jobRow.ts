@@ -1,6 +1,7 @@
 /** A `jobs` row and the one mapping from it to the contract's job types. */
 import type { z } from 'zod';
 import type { LeasedJob } from '../contract/agents';
+import type { LeaseFacts } from '../core/leaseHolder';
 import { isService, StoredJob, userStatus, type HistoryEntry, type JobState, type JobType, type JobView, type ServiceInfo } from '../contract/jobs';
 
 /** The part of a job kept as JSON in `jobs.spec`: what is fixed for a run and has no column of its own. */
@@ -23,6 +24,7 @@ export interface JobRow {
   lease_id: string | null;
   agent_id: string | null;
   lease_expires: number | null;
+  prev_lease_id: string | null;
   last_agent: string | null;
   node: string | null;
   affinity_agent: string | null;
@@ -36,6 +38,9 @@ export interface JobRow {
   restarts: number;
   [k: string]: SqlStorageValue;
 }
+
+/** The lease facts of a row, as core/leaseHolder reads them. */
+export const leaseFactsOf = (row: JobRow): LeaseFacts => ({ state: row.state, run: row.run, leaseId: row.lease_id, agentId: row.agent_id, prevLeaseId: row.prev_lease_id });
 
 export const specOf = (row: Pick<JobRow, 'spec'>): StoredSpec => JSON.parse(row.spec) as StoredSpec;
 

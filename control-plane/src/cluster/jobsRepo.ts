@@ -4,6 +4,7 @@
  * (ClusterDO) decides which change to make.
  */
 import { isTerminal, type HistoryEntry, type JobState, type ListJobsQuery, type StoredJob } from '../contract/jobs';
+import type { Order } from '../contract/agents';
 import type { Candidate } from '../core/choose';
 import type { ParentFacts } from '../core/promotion';
 import { assertTransition } from '../core/transitions';
@@ -90,11 +91,11 @@ export class JobsRepo {
     this.history(job.id, job.run, now, 'QUEUED', note);
   }
 
-  /** QUEUED → RUNNING under a new lease; returns the updated row. */
+  /** QUEUED → RUNNING under a new lease (a late result of the lease lost before is refused from now on); returns the updated row. */
   startLease(id: string, leaseId: string, agent: { id: string; name: string }, expires: number, now: number): JobRow {
     assertTransition(id, 'QUEUED', 'RUNNING'); // candidates come from the QUEUED index only
     this.sql.exec(
-      `UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, lease_id = ?, agent_id = ?, lease_expires = ?, last_agent = ?,
+      `UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, lease_id = ?, agent_id = ?, lease_expires = ?, last_agent = ?, prev_lease_id = NULL,
          node = ?, started_at = ?, order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END
        WHERE id = ?`,
       leaseId, agent.id, expires, agent.id, agent.name, now, id,
@@ -117,6 +118,27 @@ export class JobsRepo {
 
   byLease(leaseId: string, agentId: string): JobRow | undefined {
     return this.sql.exec<JobRow>('SELECT * FROM jobs WHERE lease_id = ? AND agent_id = ?', leaseId, agentId).toArray()[0];
+  }
+
+  /** The job a lease id belongs to, as its current or its last lost lease (two index probes). */
+  byAnyLease(leaseId: string): JobRow | undefined {
+    return this.sql.exec<JobRow>('SELECT * FROM jobs WHERE lease_id = ? UNION ALL SELECT * FROM jobs WHERE prev_lease_id = ? LIMIT 1', leaseId, leaseId).toArray()[0];
+  }
+
+  /** Pending cancel/stop orders for the leases an agent holds (one probe of the jobs_agent index). */
+  ordersFor(agentId: string): Order[] {
+    return this.sql
+      .exec<{ id: string; lease_id: string; order_action: Order['action'] }>(
+        'SELECT id, lease_id, order_action FROM jobs WHERE agent_id = ? AND lease_id IS NOT NULL AND order_action IS NOT NULL',
+        agentId,
+      )
+      .toArray()
+      .map((r) => ({ leaseId: r.lease_id, jobId: r.id, action: r.order_action }));
+  }
+
+  /** Held leases with their expiry (for the restart grace). */
+  heldLeases(): { id: string; expiresAt: number }[] {
+    return this.sql.exec<{ id: string; lease_expires: number }>('SELECT id, lease_expires FROM jobs WHERE lease_id IS NOT NULL').toArray().map((r) => ({ id: r.id, expiresAt: r.lease_expires }));
   }
 
   heldBy(agentId: string): { id: string; attempts: number }[] {
@@ -143,19 +165,25 @@ export class JobsRepo {
     this.sql.exec('UPDATE jobs SET attempts = ? WHERE id = ?', attempts, id);
   }
 
+  /** A lease no result closed: it is kept as prev_lease_id, whose late result may still be taken. */
   dropLease(id: string): void {
-    this.sql.exec('UPDATE jobs SET lease_id = NULL, agent_id = NULL, lease_expires = NULL WHERE id = ?', id);
+    this.sql.exec('UPDATE jobs SET prev_lease_id = lease_id, lease_id = NULL, agent_id = NULL, lease_expires = NULL WHERE id = ? AND lease_id IS NOT NULL', id);
   }
 
   resultSeen(leaseId: string): boolean {
     return this.sql.exec('SELECT 1 FROM lease_results WHERE lease_id = ?', leaseId).toArray().length > 0;
   }
 
+  /** The run a result of this lease of this job was recorded for, if one was. */
+  recordedRun(leaseId: string, jobId: string): number | null {
+    return this.sql.exec<{ run: number | null }>('SELECT run FROM lease_results WHERE lease_id = ? AND job_id = ?', leaseId, jobId).toArray()[0]?.run ?? null;
+  }
+
   /** Close a lease with its result, remembered by lease id so a resent result is acknowledged once. */
-  recordResult(jobId: string, leaseId: string, exitCode: number | null, error: string | null, now: number): void {
-    this.sql.exec('INSERT INTO lease_results (lease_id, job_id, ts) VALUES (?, ?, ?)', leaseId, jobId, now);
+  recordResult(jobId: string, run: number, leaseId: string, exitCode: number | null, error: string | null, now: number): void {
+    this.sql.exec('INSERT INTO lease_results (lease_id, job_id, ts, run) VALUES (?, ?, ?, ?)', leaseId, jobId, now, run);
     this.sql.exec(
-      "UPDATE jobs SET lease_id = NULL, agent_id = NULL, lease_expires = NULL, order_action = NULL, exit_code = ?, error = ?, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'stopped' END WHERE id = ?",
+      "UPDATE jobs SET lease_id = NULL, agent_id = NULL, lease_expires = NULL, prev_lease_id = NULL, order_action = NULL, exit_code = ?, error = ?, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'stopped' END WHERE id = ?",
       exitCode, error, jobId,
     );
   }

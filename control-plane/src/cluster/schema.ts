@@ -1,4 +1,4 @@
-/** ClusterDO tables. Additive changes only: a new column gets an ALTER in MIGRATIONS. */
+/** ClusterDO tables. Additive changes only: a new column gets an entry in MIGRATIONS. */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY,
@@ -57,3 +57,29 @@ CREATE TABLE IF NOT EXISTS lease_results (lease_id TEXT PRIMARY KEY, job_id TEXT
 CREATE INDEX IF NOT EXISTS lease_results_ts ON lease_results(ts);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 `;
+
+/**
+ * Columns added after the first release, as (table, column, type): added where missing, so a
+ * state dir of an older version opens as it was. `jobs.prev_lease_id` is the lease lost last
+ * (a late result of it is still taken, core/leaseHolder); `lease_results.run` the run a recorded
+ * result closed (its lines may still arrive).
+ */
+export const MIGRATIONS: readonly (readonly [table: string, column: string, type: string])[] = [
+  ['jobs', 'prev_lease_id', 'TEXT'],
+  ['lease_results', 'run', 'INTEGER'],
+];
+
+/** Indexes on migrated columns, created after MIGRATIONS ran. */
+export const MIGRATED_INDEXES = `
+CREATE INDEX IF NOT EXISTS jobs_prev_lease ON jobs(prev_lease_id);
+`;
+
+/** Create the tables, then add every migrated column an older state dir lacks. */
+export function migrate(sql: SqlStorage): void {
+  sql.exec(SCHEMA);
+  for (const [table, column, type] of MIGRATIONS) {
+    const has = sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().some((c) => c.name === column);
+    if (!has) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
+  sql.exec(MIGRATED_INDEXES);
+}

@@ -69,7 +69,15 @@ export type LeasedJob = z.output<typeof LeasedJob>;
 export const Lease = z.object({ leaseId: z.string(), expiresAt: z.number(), job: LeasedJob });
 export type Lease = z.output<typeof Lease>;
 
-export const LeaseResponse = z.object({ leases: z.array(Lease), acks: z.array(Ack) });
+export const Order = z.object({ leaseId: z.string(), jobId: z.string(), action: z.enum(['cancel', 'stop']) });
+export type Order = z.output<typeof Order>;
+
+/**
+ * A long-poll answers with new leases, acks for results sent along, and orders (cancel/stop) for
+ * leases the agent holds: a held poll is answered at once when such an order is given, so a cancel
+ * reaches the agent without waiting for its next heartbeat. `max: 0` polls for orders only.
+ */
+export const LeaseResponse = z.object({ leases: z.array(Lease), acks: z.array(Ack), orders: z.array(Order).default([]) });
 export type LeaseResponse = z.output<typeof LeaseResponse>;
 
 export const CompleteRequest = z.object({ results: z.array(JobResult).min(1).max(LIMITS.maxLeaseBatch) });
@@ -91,8 +99,6 @@ export const HeartbeatRequest = z.object({
 export type HeartbeatRequestInput = z.input<typeof HeartbeatRequest>;
 export type HeartbeatRequest = z.output<typeof HeartbeatRequest>;
 
-export const Order = z.object({ leaseId: z.string(), jobId: z.string(), action: z.enum(['cancel', 'stop']) });
-export type Order = z.output<typeof Order>;
 
 export const HeartbeatResponse = z.object({
   expiresAt: z.number(),

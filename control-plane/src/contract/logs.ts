@@ -23,6 +23,8 @@ export const LogLine = z.object({
 export type LogLine = z.output<typeof LogLine>;
 
 export const AppendLogsRequest = z.object({
+  /** The lease the lines were written under: only its holder may write a job's log. */
+  leaseId: z.string().min(1).max(100),
   run: z.number().int().min(1),
   lines: z.array(LogLine).min(1).max(LIMITS.maxLogLinesPerBatch),
 });

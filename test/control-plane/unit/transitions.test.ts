@@ -17,6 +17,10 @@ describe('state transitions', () => {
     expect(canTransition('PENDING', 'QUEUED')).toBe(true);
     expect(canTransition('FAILED', 'RUNNING')).toBe(false);
   });
+  it('ends a queued job by a late result of its lost lease', () => {
+    for (const to of ['COMPLETED', 'FAILED', 'DEAD'] as const) expect(canTransition('QUEUED', to)).toBe(true);
+    expect(canTransition('PENDING', 'COMPLETED')).toBe(false);
+  });
   it('throws a clear error on an illegal move', () => {
     expect(() => assertTransition('job-1', 'CANCELLED', 'QUEUED')).toThrow('illegal transition of job job-1: CANCELLED -> QUEUED');
     expect(() => assertTransition('job-1', 'RUNNING', 'COMPLETED')).not.toThrow();

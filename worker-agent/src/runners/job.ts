@@ -24,6 +24,8 @@ export interface JobHandle {
   kill(reason: KillReason): void;
   /** Set once `kill` was called. */
   killedFor: KillReason | undefined;
+  /** Its process has ended (`done` settled): killing it now does nothing. */
+  ended: boolean;
   service(): { state: ServiceState; restarts: number } | null;
 }
 
@@ -46,9 +48,10 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
   let supervisor: ServiceSupervisor | undefined;
   const handle: JobHandle = {
     killedFor: undefined,
+    ended: false,
     done: undefined as unknown as Promise<Outcome>, // set just below: the body reads `handle`
     kill(reason) {
-      if (handle.killedFor) return;
+      if (handle.killedFor || handle.ended) return;
       handle.killedFor = reason;
       logs.system(`${reason === 'stop' ? 'stopping' : 'killing'} (${reason})`);
       void proc?.killTree(graceMs);
@@ -129,6 +132,7 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
       return outcomeOf(exit, timedOut, handle.killedFor);
     } finally {
       fs.rmSync(ws, { recursive: true, force: true });
+      handle.ended = true;
     }
   })();
   return handle;

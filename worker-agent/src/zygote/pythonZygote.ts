@@ -108,7 +108,7 @@ export class PythonZygote {
     return true;
   }
 
-  /** Stop it; running jobs are left alone (they are killed through their process groups). */
+  /** Stop it. It SIGKILLs the groups of jobs it forked that still run (after a drain there are none). */
   close(): void {
     this.settleFirst(false);
     this.closed = true;

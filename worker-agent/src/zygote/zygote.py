@@ -13,10 +13,12 @@ Protocol: newline-delimited JSON.
           {"id", "pid"}                      the job runs, leading its own session
           {"id", "error"}                    nothing was made or started
           {"id", "exit", "signal"}           the job was reaped (raw exit status / signal number)
-The zygote exits when its stdin closes (the agent is gone); running jobs are left alone,
-as they would be with spawn.
+The zygote lives exactly as long as the agent: it exits when its stdin closes, or when the
+agent dies (a parent-death signal, on Linux), and then SIGKILLs the process groups of the jobs
+it forked. A job outliving its agent would run twice once the control plane re-queues it.
 """
 import atexit
+import ctypes
 import gc
 import importlib
 import json
@@ -37,7 +39,29 @@ for _name in PRELOAD:
         pass
 
 # Handlers a fresh interpreter has; the zygote changes these and children put them back.
-FRESH_HANDLERS = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD)}
+FRESH_HANDLERS = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGUSR1)}
+
+# Sent to the zygote by the kernel when the agent dies (see watch_parent).
+PARENT_DIED = signal.SIGUSR1
+
+
+class AgentGone(BaseException):  # not an Exception: no request handler may swallow it
+    pass
+
+
+def watch_parent():
+    """Linux: have the kernel signal us when the agent dies, even if it is SIGKILLed while we are
+    busy. Best effort: the EOF on stdin says the same, a moment later at most."""
+    def gone(*_):
+        raise AgentGone()
+    signal.signal(PARENT_DIED, gone)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(PARENT_DIED), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+    if os.getppid() == 1:  # the agent died before prctl took effect
+        raise AgentGone()
 
 
 def exit_status(code):
@@ -153,6 +177,7 @@ class Zygote:
             if pid == 0:
                 os.close(ready_r)
                 child(req, fds[0], fds[1], ready_w, self.wake)
+            self.jobs[pid] = req['id']  # at once: from here on, our death must take it along
             os.close(ready_w)
             fds.remove(ready_w)
             os.read(ready_r, 1)  # EOF once the child called setsid (or died)
@@ -171,7 +196,6 @@ class Zygote:
                 self.reply({'id': req['id'], 'made': True})
                 return
             pid = self.start(req)
-            self.jobs[pid] = req['id']
             self.reply({'id': req['id'], 'pid': pid})
         except Exception as e:
             self.reply({'id': req.get('id'), 'error': f'{type(e).__name__}: {e}'})
@@ -188,6 +212,16 @@ class Zygote:
             if rid is not None:
                 sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
                 self.reply({'id': rid, 'exit': None if sig else os.WEXITSTATUS(status), 'signal': sig})
+
+    def kill_jobs(self):
+        """The agent is gone: so are the jobs (their whole process groups)."""
+        for pid in list(self.jobs):
+            for kill in (os.killpg, os.kill):  # killpg fails only before the child's setsid
+                try:
+                    kill(pid, signal.SIGKILL)
+                    break
+                except OSError:
+                    pass
 
     def serve(self):
         # It lives exactly as long as the agent (until its stdin closes): signals for the agent's
@@ -222,7 +256,14 @@ class Zygote:
 
 
 if __name__ == '__main__':
+    zygote = None
     try:
-        Zygote().serve()
-    except BrokenPipeError:  # the agent is gone
+        watch_parent()
+        zygote = Zygote()
+        zygote.serve()
+    except (BrokenPipeError, AgentGone):  # the agent is gone
         pass
+    finally:
+        if zygote is not None:
+            signal.signal(PARENT_DIED, signal.SIG_IGN)
+            zygote.kill_jobs()

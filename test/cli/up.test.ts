@@ -1,0 +1,108 @@
+/**
+ * `titan up` as a real process: a private state dir, no token on stdout, and a `kill -9` that
+ * does not stop the next start (workerd would otherwise be left holding the port).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/controlPlane';
+
+const TITAN = join(resolve(__dirname, '..', '..'), 'bin', 'titan.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'titan-up-'));
+const state = join(dir, 'state');
+const started: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+async function up(ports: { http: number; bridge: number }): Promise<{ child: ChildProcess; out: () => string }> {
+  const child = spawn(process.execPath, [TITAN, 'up', '--state', state, '--agents', '0', '--no-manifest', '--http-port', String(ports.http), '--bridge-port', String(ports.bridge)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await waitFor(async () => child.exitCode !== null || out.includes('titan ready'), 60_000, 100);
+  if (child.exitCode !== null) throw new Error(`titan up exited ${child.exitCode}: ${out}`);
+  return { child, out: () => out };
+}
+
+/** The workerd pid recorded for the state dir, and the watcher guarding it. */
+function guard(): { workerd: number; watcher: number | null } {
+  const workerd = (JSON.parse(readFileSync(join(state, 'workerd.pid'), 'utf8')) as { pid: number }).pid;
+  const watcher = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .find((p) => {
+      try {
+        const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        return argv.includes('titan-watch') && argv.includes(String(workerd));
+      } catch {
+        return false;
+      }
+    });
+  return { workerd, watcher: watcher ? Number(watcher) : null };
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd');
+const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
+
+afterEach(async () => {
+  for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) (c.kill('SIGINT'), await exited(c));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(process.platform !== 'linux')('titan up', () => {
+  it('keeps the state dir private and the client token off stdout', async () => {
+    mkdirSync(state, { recursive: true });
+    chmodSync(state, 0o755); // an existing, too open dir is tightened
+    const { child, out } = await up({ http: await freePort(), bridge: await freePort() });
+    expect(statSync(state).mode & 0o777).toBe(0o700);
+    for (const f of ['cluster.json', 'tokens.json']) expect(statSync(join(state, f)).mode & 0o777).toBe(0o600);
+    const file = JSON.parse(readFileSync(join(state, 'cluster.json'), 'utf8'));
+    expect(out()).not.toContain(file.clientToken);
+    expect(out()).not.toContain('?token=');
+    expect(out()).toContain(`dashboard: ${file.url}/ (sign in with clientToken from ${join(state, 'cluster.json')})`);
+    // cluster.json keeps the sign-in link for tools (it is 0600).
+    expect(file.dashboard).toBe(`${file.url}/?token=${encodeURIComponent(file.clientToken)}`);
+    child.kill('SIGINT');
+    await exited(child);
+    expect(existsSync(join(state, 'workerd.pid'))).toBe(false);
+  }, 90_000);
+
+  it('after kill -9, workerd goes with it', async () => {
+    const { child } = await up({ http: await freePort(), bridge: await freePort() });
+    const { workerd, watcher } = guard();
+    expect(alive(workerd)).toBe(true);
+    expect(watcher).not.toBeNull();
+    child.kill('SIGKILL');
+    await exited(child);
+    await waitFor(async () => !alive(workerd), 5_000);
+  }, 90_000);
+
+  it('after kill -9 of titan and its watcher, the next start on the same state and ports comes up', async () => {
+    const ports = { http: await freePort(), bridge: await freePort() };
+    const first = await up(ports);
+    const { workerd, watcher } = guard();
+    process.kill(watcher!, 'SIGKILL');
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(alive(workerd)).toBe(true); // the orphan holds the port
+    const second = await up(ports);
+    expect(alive(workerd)).toBe(false);
+    const file = JSON.parse(readFileSync(join(state, 'cluster.json'), 'utf8'));
+    expect(file.url).toBe(`http://127.0.0.1:${ports.http}`);
+    const res = await fetch(`${file.url}/v1/stats`, { headers: { authorization: `Bearer ${file.clientToken}` } });
+    expect(res.status).toBe(200);
+    second.child.kill('SIGINT');
+    await exited(second.child);
+  }, 120_000);
+});
