@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/chaos/**/*.chaos.ts'],
+    globalSetup: ['test/chaos/summary.ts'],
     pool: 'forks',
     testTimeout: 180_000,
     hookTimeout: 90_000,

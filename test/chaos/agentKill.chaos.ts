@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../control-plane/src/contract/jobs';
+import { record } from './report';
 import { hasLocalControlPlane, py, sleep, spawnAgentProcess, startCluster, tmpdir, waitFor, type Cluster } from '../agent/helpers';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -96,6 +97,15 @@ async function scenario(v: Variant): Promise<Record<string, number | string>> {
     duplicated: done.filter((n) => n > 1).length,
   };
   console.log(`chaos ${JSON.stringify(report)}`);
+  record({
+    case: `agent SIGKILL: ${v.name}`,
+    faults: 1,
+    jobs: ids.length,
+    executions: report.bodiesStarted,
+    lost: report.lost,
+    duplicated: report.duplicated,
+    notes: `${held} slots held at the kill; ${report.bodiesCompleted} bodies completed`,
+  });
   expect(report.completed).toBe(ids.length);
   expect(report.lost).toBe(0);
   expect(report.duplicated).toBe(0);
