@@ -21,25 +21,31 @@ export interface ChaosRow {
   notes?: string;
 }
 
-const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'test-results', 'chaos');
+const BASE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'test-results', 'chaos');
+/** Rows of this run only: the suite's global setup names a fresh folder (workers inherit it). */
+const dir = () => process.env.TITAN_CHAOS_ROWS ?? path.join(BASE, 'adhoc');
 
 /** Record one row (one file per row, so parallel cases never clash). */
 export function record(row: Partial<ChaosRow> & { case: string }): void {
   const full: ChaosRow = { faults: 0, jobs: 0, executions: 0, inputs: 0, lines: 0, lost: 0, duplicated: 0, ...row };
-  fs.mkdirSync(DIR, { recursive: true });
-  fs.writeFileSync(path.join(DIR, `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.json`), JSON.stringify(full));
+  fs.mkdirSync(dir(), { recursive: true });
+  fs.writeFileSync(path.join(dir(), `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.json`), JSON.stringify(full));
 }
 
-export function clearRows(): void {
-  fs.rmSync(DIR, { recursive: true, force: true });
+/** Start a run: a fresh folder for its rows, named in the environment the test workers inherit. */
+export function startRun(): string {
+  const d = path.join(BASE, `run-${process.pid}-${Date.now()}`);
+  fs.mkdirSync(d, { recursive: true });
+  process.env.TITAN_CHAOS_ROWS = d;
+  return d;
 }
 
-export function readRows(): ChaosRow[] {
-  if (!fs.existsSync(DIR)) return [];
+export function readRows(d = dir()): ChaosRow[] {
+  if (!fs.existsSync(d)) return [];
   return fs
-    .readdirSync(DIR)
+    .readdirSync(d)
     .sort()
-    .map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')) as ChaosRow);
+    .map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ChaosRow);
 }
 
 /** The table as text: one row per case, then the totals. */

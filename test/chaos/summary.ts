@@ -1,12 +1,16 @@
-// Global setup/teardown of the chaos suite: start with an empty table, print it at the end.
-import { clearRows, formatTable, readRows } from './report';
+// Global setup/teardown of the chaos suite: a fresh table for this run, printed at the end.
+import fs from 'node:fs';
+import { formatTable, readRows, startRun } from './report';
+
+let run = '';
 
 export function setup(): void {
-  clearRows();
+  run = startRun();
 }
 
 export function teardown(): void {
-  const rows = readRows();
+  const rows = readRows(run);
+  fs.rmSync(run, { recursive: true, force: true });
   if (!rows.length) return;
   console.log(`\nchaos summary (lost and duplicated must be 0)\n${formatTable(rows)}\n`);
 }
