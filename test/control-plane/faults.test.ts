@@ -102,6 +102,41 @@ describe('late results of a lost lease', () => {
   });
 });
 
+describe('a lost lease goes back to its holder while nobody took the job', () => {
+  it('through a heartbeat: the job runs on, under the same lease, attempt not counted again', async () => {
+    const { id, agentId, leaseId } = await leased();
+    await waitFor(async () => (await state(id)).state === 'QUEUED', 10_000);
+    const hb = await cp.agent.heartbeat(agentId, { leases: [leaseId] });
+    expect(hb.lost).toEqual([]);
+    const j = await state(id);
+    expect([j.state, j.attempts, j.agentId]).toEqual(['RUNNING', 1, agentId]);
+    expect(j.history!.some((h) => h.note?.includes('back with its agent'))).toBe(true);
+    expect((await cp.agent.complete(agentId, [{ leaseId, status: 'COMPLETED', exitCode: 0 }])).acks[0]).toMatchObject({ accepted: true });
+    expect((await state(id)).attempts).toBe(1);
+  });
+
+  it('through a lease poll naming it, before the poll could hand the same job out again', async () => {
+    const { id, agentId, leaseId } = await leased();
+    await waitFor(async () => (await state(id)).state === 'QUEUED', 10_000);
+    const r = await cp.agent.lease(agentId, { max: 1, waitMs: 0, held: [leaseId] });
+    expect(r.leases).toEqual([]); // not handed out a second time: it is this agent's again
+    expect((await state(id)).state).toBe('RUNNING');
+    await cp.agent.complete(agentId, [{ leaseId, status: 'COMPLETED', exitCode: 0 }]);
+    const j = await state(id);
+    expect([j.state, j.attempts]).toEqual(['COMPLETED', 1]);
+  });
+
+  it('not once another agent leased the job: the old holder is told the lease is lost', async () => {
+    const { id, tag, agentId, leaseId } = await leased();
+    await waitFor(async () => (await state(id)).state === 'QUEUED', 10_000);
+    const other = (await cp.agent.registerAgent({ name: uid('agent'), capabilities: [tag], slots: 1 })).agentId;
+    const l2 = (await cp.agent.lease(other, { max: 1, waitMs: 2000 })).leases[0];
+    expect((await cp.agent.heartbeat(agentId, { leases: [leaseId] })).lost).toEqual([leaseId]);
+    expect((await state(id)).agentId).toBe(other);
+    await cp.agent.complete(other, [{ leaseId: l2.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+  });
+});
+
 describe('logs only from the lease holder', () => {
   it('answers 404 for an unknown job and 409 for a lease that does not hold the run, storing nothing', async () => {
     const { id, agentId, leaseId } = await leased();

@@ -101,7 +101,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     log,
   });
   function lose(leaseId: string): void {
-    table.get(leaseId)?.handle.kill('lost');
+    const job = table.get(leaseId);
+    // A job whose process has ended keeps its result on the way: the control plane takes it as
+    // late while nobody has leased the job again (core/leaseHolder) and refuses it otherwise.
+    if (!job || job.handle.ended) return;
+    job.handle.kill('lost');
     reporter.forget(leaseId);
     table.release(leaseId);
   }

@@ -80,7 +80,7 @@ export class LeaseLoop {
       if (free === 0) void table.untilSlotFrees(2 * LEASE_WAIT_MS).then(() => abort.abort());
       const t0 = Date.now();
       try {
-        const res = await client.lease(registration.id, { max: free, waitMs: LEASE_WAIT_MS, complete }, abort.signal);
+        const res = await client.lease(registration.id, { max: free, waitMs: LEASE_WAIT_MS, complete, held: table.heldLeases() }, abort.signal);
         reporter.settle(complete, res.acks);
         failures = 0;
         this.d.linkUp();

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { z } from 'zod';
-import type { ErrorCode } from '../contract/common';
+import { LIMITS, type ErrorCode } from '../contract/common';
 import { ROUTES, type RouteName } from '../contract/routes';
 import type { Env } from '../env';
 import type { Result } from '../lib/result';
@@ -9,8 +9,6 @@ import { readLimited } from './body';
 export type AppEnv = { Bindings: Env; Variables: { role: 'client' | 'agent' } };
 export type Ctx = Context<AppEnv>;
 export type App = Hono<AppEnv>;
-
-const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
 export function apiError(c: Ctx, status: number, code: ErrorCode, message: string): Response {
   return c.json({ error: { code, message } }, status as 400);
@@ -70,8 +68,8 @@ export function route<N extends RouteName>(
     }
     let body: unknown = undefined;
     if ('body' in def && def.body) {
-      const bytes = await readLimited(c.req.raw, MAX_JSON_BYTES);
-      if (bytes === 'too_large') return apiError(c, 413, 'payload_too_large', `JSON bodies are at most ${MAX_JSON_BYTES} bytes`);
+      const bytes = await readLimited(c.req.raw, LIMITS.maxJsonBodyBytes);
+      if (bytes === 'too_large') return apiError(c, 413, 'payload_too_large', `JSON bodies are at most ${LIMITS.maxJsonBodyBytes} bytes`);
       let raw: unknown;
       try {
         raw = JSON.parse(new TextDecoder().decode(bytes));

@@ -219,11 +219,15 @@ export class ClusterDO extends DurableObject<Env> {
     return ok({ ok: true });
   }
 
-  async lease(agentId: string, max: number, waitMs: number, results: JobResult[]): Promise<Result<LeaseResponse>> {
+  async lease(agentId: string, max: number, waitMs: number, results: JobResult[], held: string[] = []): Promise<Result<LeaseResponse>> {
     const agent = this.agents.get(agentId);
     if (!agent || !agent.online) return fail(404, 'not_found', `unknown agent ${agentId}: register again`);
     const now = Date.now();
     this.agents.touch(agentId, now);
+    // Before anything is handed out: leases this agent lost (and still holds) come back to it, so
+    // a job it finished while cut off is not leased to it a second time.
+    const lost = held.filter((l) => !this.jobs.byLease(l, agentId));
+    if (lost.length) this.consequences.reinstate(agentId, lost, now);
     const acks = results.length ? this.consequences.applyResults(agentId, results, now) : [];
     const free = this.consequences.freeSlots(agent, max);
     const leases = free > 0 ? this.consequences.take(agent, free, now) : [];
@@ -243,6 +247,9 @@ export class ClusterDO extends DurableObject<Env> {
     const expiresAt = now + this.cfg.leaseTtlMs;
     this.agents.touch(agentId, now);
     const res: HeartbeatResponse = { expiresAt, orders: [], lost: [] };
+    // Leases lost while the agent was out of reach go back to it if nobody took the job since.
+    const unknown = req.leases.filter((l) => !this.jobs.byLease(l, agentId));
+    if (unknown.length) this.consequences.reinstate(agentId, unknown, now);
     for (const leaseId of req.leases) {
       const job = this.jobs.byLease(leaseId, agentId);
       if (!job) res.lost.push(leaseId);

@@ -9,7 +9,7 @@ import type { SchedulerConfig } from '../config';
 import { chooseJobs, mergeByRank } from '../core/choose';
 import { descendants } from '../core/descendants';
 import { afterLeaseLoss, attemptsAfterRelease, outcomeOf } from '../core/outcome';
-import { resultVerdict } from '../core/leaseHolder';
+import { reinstatable, resultVerdict } from '../core/leaseHolder';
 import { promotion } from '../core/promotion';
 import { randomId } from '../lib/ids';
 import type { AgentRow, AgentsRepo } from './agentsRepo';
@@ -95,6 +95,21 @@ export class Consequences {
       }
       return { leaseId: r.leaseId, accepted: true };
     });
+  }
+
+  /**
+   * Lost leases their holder still names go back to it while nobody has leased the job since
+   * (core/leaseHolder `reinstatable`). Returns the lease ids taken back.
+   */
+  reinstate(agentId: string, leaseIds: readonly string[], now: number): Set<string> {
+    const back = new Set<string>();
+    for (const leaseId of leaseIds) {
+      const job = this.jobs.byAnyLease(leaseId);
+      if (!job || !reinstatable({ state: job.state, prevLeaseId: job.prev_lease_id, lastAgent: job.last_agent }, leaseId, agentId)) continue;
+      this.jobs.reinstate(job, agentId, now + this.cfg.leaseTtlMs, now);
+      back.add(leaseId);
+    }
+    return back;
   }
 
   /** A lease no result closed (expired, agent gone). Returns the state the job ends up in. */

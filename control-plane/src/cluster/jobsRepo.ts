@@ -105,6 +105,13 @@ export class JobsRepo {
     return row;
   }
 
+  /** QUEUED → RUNNING again under the lease it lost, for the agent that held it (core/leaseHolder `reinstatable`). */
+  reinstate(job: JobRow, agentId: string, expires: number, now: number): void {
+    assertTransition(job.id, job.state, 'RUNNING');
+    this.sql.exec('UPDATE jobs SET state = \'RUNNING\', lease_id = prev_lease_id, prev_lease_id = NULL, agent_id = ?, lease_expires = ? WHERE id = ?', agentId, expires, job.id);
+    this.history(job.id, job.run, now, 'RUNNING', `lease ${job.prev_lease_id} back with its agent (the job was not leased again)`);
+  }
+
   /** One capability's queue in lease order, cut at `limit` (an ordered walk of the jobs_queue index). */
   queuedFor(requirement: string, limit: number): Queued[] {
     return this.sql

@@ -56,6 +56,8 @@ export const LeaseRequest = z.object({
   max: z.number().int().min(0).max(LIMITS.maxLeaseBatch).default(1),
   waitMs: z.number().int().min(0).max(LIMITS.maxLeaseWaitMs).default(25_000),
   complete: z.array(JobResult).max(LIMITS.maxLeaseBatch).default([]),
+  /** Leases the agent still holds (running, or its result unsent): one lost in a cut comes back to it. */
+  held: z.array(z.string().max(100)).max(4096).default([]),
 });
 export type LeaseRequestInput = z.input<typeof LeaseRequest>;
 export type LeaseRequest = z.output<typeof LeaseRequest>;

@@ -11,6 +11,8 @@ export const LIMITS = {
   maxValueBytes: 1024 * 1024,
   maxInlinePayloadBytes: 8 * 1024 * 1024,
   maxArtifactBytes: 100 * 1024 * 1024,
+  /** A JSON request body (a DAG of inline scripts is the big one). */
+  maxJsonBodyBytes: 16 * 1024 * 1024,
   maxLogLinesPerBatch: 5000,
   maxLogLineLength: 16 * 1024,
   maxLeaseBatch: 256,

@@ -30,6 +30,15 @@ export function resultVerdict(job: LeaseFacts | undefined, leaseId: string, agen
   return 'stale';
 }
 
+/**
+ * Whether a lost lease goes back to the agent that held it: that agent still names it (in a
+ * heartbeat or a lease poll, say after a network cut or a control-plane outage), and nobody has
+ * leased the job since. The work it is doing or has done then counts: no second run.
+ */
+export function reinstatable(job: { state: JobState; prevLeaseId: string | null; lastAgent: string | null } | undefined, leaseId: string, agentId: string): boolean {
+  return !!job && job.state === 'QUEUED' && job.prevLeaseId === leaseId && job.lastAgent === agentId;
+}
+
 export type LogVerdict = 'ok' | 'not_found' | 'stale';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logVerdict, resultVerdict, type LeaseFacts } from '../../../control-plane/src/core/leaseHolder';
+import { logVerdict, reinstatable, resultVerdict, type LeaseFacts } from '../../../control-plane/src/core/leaseHolder';
 
 const running: LeaseFacts = { state: 'RUNNING', run: 1, leaseId: 'L2', agentId: 'a2', prevLeaseId: null };
 const requeued: LeaseFacts = { state: 'QUEUED', run: 1, leaseId: null, agentId: null, prevLeaseId: 'L1' };
@@ -38,5 +38,19 @@ describe('who may write a log', () => {
     expect(logVerdict({ ...ended, run: 2 }, 1, 'L2', 1)).toBe('ok');
     expect(logVerdict(ended, 1, 'L2', 2)).toBe('stale');
     expect(logVerdict(ended, null, 'L2', 1)).toBe('stale');
+  });
+});
+
+describe('a lost lease goes back to its holder', () => {
+  const lost = { state: 'QUEUED' as const, prevLeaseId: 'L1', lastAgent: 'a' };
+  it('when the agent that held it names it and nobody has leased the job since', () => {
+    expect(reinstatable(lost, 'L1', 'a')).toBe(true);
+  });
+  it('not to another agent, not for another lease, not once the job moved on', () => {
+    expect(reinstatable(lost, 'L1', 'b')).toBe(false);
+    expect(reinstatable(lost, 'L0', 'a')).toBe(false);
+    expect(reinstatable({ ...lost, state: 'RUNNING' }, 'L1', 'a')).toBe(false);
+    expect(reinstatable({ ...lost, prevLeaseId: null }, 'L1', 'a')).toBe(false);
+    expect(reinstatable(undefined, 'L1', 'a')).toBe(false);
   });
 });
