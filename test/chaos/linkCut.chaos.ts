@@ -1,5 +1,6 @@
 // Chaos: cut the link between a running `titan agent` and the control plane (a TCP proxy in
-// between, test/chaos/proxy.ts) for longer than a lease while the agent runs jobs, then restore it.
+// between, test/chaos/proxy.ts) for longer than a lease while the agent runs jobs, then restore it;
+// or freeze the agent (SIGSTOP) as long, its jobs running on, then thaw it (C, D: as A, B).
 // A: one agent. Nobody can lease its jobs again while it is cut off, so when it is back its lost
 //    leases return to it (it names them in its first poll or heartbeat) and the results it finished
 //    meanwhile count: every body completes exactly once.
@@ -38,6 +39,8 @@ interface Variant {
   /** A second agent with a direct link, which can take the cut-off agent's jobs. */
   direct: boolean;
   jobs: number;
+  /** Freeze the agent process (SIGSTOP … SIGCONT) instead of cutting its link: its jobs run on. */
+  freeze?: boolean;
 }
 
 async function scenario(v: Variant): Promise<void> {
@@ -70,7 +73,8 @@ async function scenario(v: Variant): Promise<void> {
     return mine.length === 2 && midRun ? mine.map((j) => j.id) : undefined;
   }, 30_000, 20);
   const cutAt = Date.now();
-  proxy.cut();
+  if (v.freeze) agents[0].proc.kill('SIGSTOP');
+  else proxy.cut();
 
   // Keep the link down until the victim's leases are lost (longer than a lease) and its bodies have
   // completed behind the cut; with a second agent, until that agent has leased those jobs again.
@@ -81,7 +85,8 @@ async function scenario(v: Variant): Promise<void> {
     return bodiesDone && leaseLost && Date.now() - cutAt > LEASE_TTL_MS;
   }, 60_000, 50);
   const cutMs = Date.now() - cutAt;
-  proxy.restore();
+  if (v.freeze) agents[0].proc.kill('SIGCONT');
+  else proxy.restore();
 
   let views: JobView[] = [];
   await waitFor('every job to end', async () => {
@@ -114,14 +119,14 @@ async function scenario(v: Variant): Promise<void> {
   };
   console.log(`chaos ${JSON.stringify({ variant: v.name, cutMs, refused: proxy.refused, held, ...figures })}`);
   record({
-    case: `link cut: ${v.name}`,
+    case: `${v.freeze ? 'agent frozen' : 'link cut'}: ${v.name}`,
     faults: 1,
     jobs: ids.length,
     executions: figures.started,
     lost: figures.lost,
     duplicated: figures.outsideWindow,
     notes:
-      `cut ${cutMs} ms (lease ${LEASE_TTL_MS} ms) holding ${held.length} jobs; ${figures.completedBodies} bodies completed` +
+      `${v.freeze ? 'frozen' : 'cut'} ${cutMs} ms (lease ${LEASE_TTL_MS} ms) holding ${held.length} jobs; ${figures.completedBodies} bodies completed` +
       (v.direct ? `; at-least-once window (finished during the cut, leased again): ${figures.twice} completed twice` : ''),
   });
   expect(figures.completed).toBe(ids.length);
@@ -135,6 +140,8 @@ describe.skipIf(!hasLocalControlPlane)('agent link cut', { timeout: 150_000 }, (
   it.each<Variant>([
     { name: 'A: 1 agent, cut past the lease and restored', direct: false, jobs: 6 },
     { name: 'B: 2 agents, one cut off past the lease', direct: true, jobs: 8 },
+    { name: 'C: 1 agent, SIGSTOP past the lease, then SIGCONT', direct: false, jobs: 6, freeze: true },
+    { name: 'D: 2 agents, one SIGSTOPped past the lease', direct: true, jobs: 8, freeze: true },
   ])('$name', async (v) => {
     await scenario(v);
   });
