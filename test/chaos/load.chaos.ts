@@ -19,14 +19,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => {});
 });
 
-/** Scaled down from the issue's 10,000 so the file stays near 90 s on a loaded 2-core machine; TITAN_CHAOS_LOAD_JOBS overrides. */
-const JOBS = Number(process.env.TITAN_CHAOS_LOAD_JOBS ?? 2000);
+/** The issue's 10,000 (about 2 minutes here); TITAN_CHAOS_LOAD_JOBS scales it for a quick run. */
+const JOBS = Number(process.env.TITAN_CHAOS_LOAD_JOBS ?? 10_000);
 const CAPS = ['GENERAL', 'ALPHA', 'BETA'] as const;
 const AGENTS = 8;
 const SLOTS = 4;
-/** Clients of the bridge case and how long they run (the issue's 30 s halved to fit the file's budget). */
+/** Clients of the bridge case and how long they run (the issue's 30 s; TITAN_CHAOS_CLIENT_SECONDS shortens it). */
 const CLIENTS = 200;
-const CLIENT_SECONDS = Number(process.env.TITAN_CHAOS_CLIENT_SECONDS ?? 15);
+const CLIENT_SECONDS = Number(process.env.TITAN_CHAOS_CLIENT_SECONDS ?? 30);
 
 /** Peak resident memory of a process in MiB (VmHWM), or NaN once it is gone. */
 function peakRssMiB(pid: number): number {
@@ -82,7 +82,7 @@ export function priorityInversions(jobs: readonly { rank: number; startedAt: num
   return inversions;
 }
 
-describe.skipIf(!hasLocalControlPlane)('load', { timeout: 180_000 }, () => {
+describe.skipIf(!hasLocalControlPlane)('load', { timeout: 480_000 }, () => {
   it(`${JOBS} queued jobs, ${CAPS.length} capabilities, ${AGENTS} agents: once each, in priority order`, async () => {
     const c = await startCluster({ HEARTBEAT_MS: '1000' });
     cleanups.push(() => c.stop());
@@ -145,7 +145,7 @@ describe.skipIf(!hasLocalControlPlane)('load', { timeout: 180_000 }, () => {
     const stamps = new Set(views.map((j) => j.startedAt)).size;
     const max = (xs: number[]) => Math.max(...xs.filter((x) => !Number.isNaN(x)));
     const notes =
-      `${JOBS} jobs (scaled from 10,000), submit ${submitMs} ms, run ${runMs} ms (${Math.round((JOBS * 1000) / runMs)} jobs/s); ` +
+      `${JOBS} jobs, submit ${submitMs} ms, run ${runMs} ms (${Math.round((JOBS * 1000) / runMs)} jobs/s); ` +
       `priority inversions ${JSON.stringify(inversions)} over ${stamps} distinct lease stamps; peak RSS MiB: workerd ${rss.workerd.join('+')}, agents ${rss.agents.join('/')}, ` +
       `zygote pythons max ${max(rss.zygotes)}, test process ${rss.test}`;
     console.log(`load chaos: ${notes}`);
@@ -204,7 +204,7 @@ describe.skipIf(!hasLocalControlPlane)('load', { timeout: 180_000 }, () => {
     const bridgeRss = peakRssMiB(bridge.pid!);
     const p50 = percentile(latencies, 50).toFixed(1);
     const p99 = percentile(latencies, 99).toFixed(1);
-    const notes = `${CLIENTS} clients x ${CLIENT_SECONDS} s (halved from 30 s): ${latencies.length} requests (${Math.round(latencies.length / CLIENT_SECONDS)}/s), p50 ${p50} ms, p99 ${p99} ms, max ${latencies.at(-1)?.toFixed(0)} ms; ${errors.length} errors; bridge peak RSS ${bridgeRss} MiB`;
+    const notes = `${CLIENTS} clients x ${CLIENT_SECONDS} s: ${latencies.length} requests (${Math.round(latencies.length / CLIENT_SECONDS)}/s), p50 ${p50} ms, p99 ${p99} ms, max ${latencies.at(-1)?.toFixed(0)} ms; ${errors.length} errors; bridge peak RSS ${bridgeRss} MiB`;
     console.log(`load chaos: ${notes}${errors.length ? `\n${errors.slice(0, 5).join('\n')}` : ''}`);
     record({ case: `load: ${CLIENTS} TITAN_PROTO clients, one bridge`, inputs: latencies.length, lost: writes - readBack, notes });
     expect(errors).toEqual([]);
