@@ -9,14 +9,20 @@ describe('SseParser', () => {
       const events = [];
       for (let i = 0; i < text.length; i += step) events.push(...p.push(text.slice(i, i + step)));
       expect(events).toEqual([
-        { event: 'hello', data: '{"run":1}' },
+        { event: 'hello', data: '{"run":1}', id: null },
         { event: 'message', data: '{"seq":5}', id: '5' },
-        { event: 'end', data: '{"run":1,"status":"COMPLETED"}' },
+        { event: 'end', data: '{"run":1,"status":"COMPLETED"}', id: null },
       ]);
     }
   });
 
   it('joins multi-line data and accepts CRLF', () => {
-    expect(new SseParser().push('data: a\r\ndata: b\r\n\r\ndata:c\n')).toEqual([{ event: 'message', data: 'a\nb' }]);
+    expect(new SseParser().push('data: a\r\ndata: b\r\n\r\ndata:c\n')).toEqual([{ event: 'message', data: 'a\nb', id: null }]);
+  });
+
+  it('reads a CRLF split between two chunks as one line end', () => {
+    const p = new SseParser();
+    expect(p.push('data: a\r')).toEqual([]);
+    expect(p.push('\ndata: b\r\n\r\n')).toEqual([{ event: 'message', data: 'a\nb', id: null }]);
   });
 });

@@ -1,3 +1,4 @@
+import { parseSse } from '../../control-plane/src/contract/sse';
 import { describe, expect, it } from 'vitest';
 import {
   edgePath,
@@ -5,7 +6,6 @@ import {
   formatDuration,
   jobDurationMs,
   longestPathLayers,
-  parseSse,
   placeNodes,
   statusColor,
   type Edge,

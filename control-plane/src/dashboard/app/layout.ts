@@ -138,36 +138,3 @@ export function formatAgo(ts: number, now: number): string {
   if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
   return `${Math.floor(s / 86_400)}d ago`;
 }
-
-export interface SseEvent {
-  event: string;
-  data: string;
-  id: string | null;
-}
-
-/**
- * Split a server-sent-events buffer into complete events and the unfinished rest (the next
- * network chunk continues it). Comments (`: keep-alive`) are dropped; multi-line data is joined.
- */
-export function parseSse(buffer: string): { events: SseEvent[]; rest: string } {
-  const text = buffer.replace(/\r\n?/g, '\n');
-  const blocks = text.split('\n\n');
-  const rest = blocks.pop() ?? '';
-  const events: SseEvent[] = [];
-  for (const block of blocks) {
-    let event = 'message';
-    let id: string | null = null;
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (!line || line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') event = value;
-      else if (field === 'data') data.push(value);
-      else if (field === 'id') id = value;
-    }
-    if (data.length) events.push({ event, data: data.join('\n'), id });
-  }
-  return { events, rest };
-}

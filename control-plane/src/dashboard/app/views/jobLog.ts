@@ -5,7 +5,7 @@
 import type { LogLine } from '../../../contract/logs';
 import { AuthError } from '../api';
 import { errorText } from '../format';
-import { parseSse } from '../layout';
+import { parseSse } from '../../../contract/sse';
 import type { ViewContext } from '../view';
 
 /** Older lines are dropped beyond this, so a chatty job cannot exhaust the tab. */
