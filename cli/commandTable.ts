@@ -72,8 +72,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       port: { type: 'string', value: 'N', number: PORT, help: 'port to listen on; else TITAN_BRIDGE_PORT', defaultText: '9090' },
       'manifest-port': { type: 'string', value: 'N', number: PORT, help: 'forward DAG manifests to this port (off unless given)' },
       'max-connections': { type: 'string', value: 'N', number: COUNT, help: 'connections served at once; more get an error frame', defaultText: '1024' },
+      'bridge-token-file': { type: 'string', value: 'FILE', help: "the bridge's own token (first line of FILE; else TITAN_BRIDGE_TOKEN): clients must send AUTH with it first" },
     },
-    notes: 'Any program that can connect gets client rights (TITAN_PROTO carries no token): keep the default --host 127.0.0.1 unless the network is trusted.',
+    notes:
+      'Without a bridge token any program that can connect gets client rights (programs written for the original SDK send none): keep the default --host 127.0.0.1 unless the network is trusted, or set --bridge-token-file / TITAN_BRIDGE_TOKEN and give titan_sdk clients TITAN_BRIDGE_TOKEN.',
     run: async (inv, sys) => (await import('./commands/bridge')).runBridge(inv, sys),
   },
   {

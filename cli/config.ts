@@ -74,11 +74,16 @@ function flaggedToken(s: Sources): string | undefined {
   const path = str(s.flags, 'token-file');
   if (path === undefined) return token;
   if (token !== undefined) throw new UsageError('--token and --token-file contradict each other');
+  return firstLine(s, path, '--token-file');
+}
+
+/** A token file's first line, trimmed; a missing or empty file is a usage error naming `flag`. */
+function firstLine(s: Sources, path: string, flag: string): string {
   const full = isAbsolute(path) ? path : resolve(s.cwd, path);
   const text = s.readFile(full);
-  if (text === null) throw new UsageError(`--token-file: no such file ${full}`);
+  if (text === null) throw new UsageError(`${flag}: no such file ${full}`);
   const first = text.split(/\r?\n/)[0]!.trim();
-  if (first === '') throw new UsageError(`--token-file: ${full} is empty (the token is its first line)`);
+  if (first === '') throw new UsageError(`${flag}: ${full} is empty (the token is its first line)`);
   return first;
 }
 
@@ -146,6 +151,8 @@ export interface BridgeConfig {
   manifestPort: number | null;
   /** Unset: the bridge's default. */
   maxConnections?: number;
+  /** The bridge's own opt-in token (not the control-plane token); unset = open to local clients. */
+  bridgeToken?: string;
 }
 
 /** `titan bridge`: the port is --port > TITAN_BRIDGE_PORT > 9090; no manifest listener unless asked. */
@@ -158,7 +165,15 @@ export function bridgeConfig(s: Sources): BridgeConfig {
     port: bridgePort(s, 'port'),
     manifestPort: num(s.flags, 'manifest-port') ?? null,
     maxConnections: num(s.flags, 'max-connections'),
+    bridgeToken: bridgeToken(s),
   };
+}
+
+/** `--bridge-token-file FILE` (its first line) > TITAN_BRIDGE_TOKEN > none. */
+function bridgeToken(s: Sources): string | undefined {
+  const path = str(s.flags, 'bridge-token-file');
+  if (path === undefined) return envText(s.env, 'TITAN_BRIDGE_TOKEN')?.trim() || undefined;
+  return firstLine(s, path, '--bridge-token-file');
 }
 
 function bridgePort(s: Pick<Sources, 'flags' | 'env'>, flag: string): number {

@@ -8,8 +8,8 @@ import { sourcesOf, type System } from '../system';
 export async function runBridge(inv: Invocation, sys: System): Promise<number> {
   const cfg = bridgeConfig(sourcesOf(inv.flags, sys));
   const client = new TitanHttpClient({ url: cfg.url, token: cfg.token, ...BRIDGE_TIMEOUTS });
-  const bridge = await startBridge({ client, host: cfg.host, port: cfg.port, manifestPort: cfg.manifestPort, maxConnections: cfg.maxConnections, log: (msg) => console.error(msg) });
-  console.log(`bridge listening on ${bridge.host}:${bridge.port} -> ${client.url}`);
+  const bridge = await startBridge({ client, host: cfg.host, port: cfg.port, manifestPort: cfg.manifestPort, maxConnections: cfg.maxConnections, authToken: cfg.bridgeToken, log: (msg) => console.error(msg) });
+  console.log(`bridge listening on ${bridge.host}:${bridge.port} -> ${client.url}${cfg.bridgeToken ? ' (bridge token required)' : ''}`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

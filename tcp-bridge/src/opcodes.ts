@@ -17,6 +17,8 @@ export const OP = {
   KV_GET: 0x61,
   KV_SADD: 0x62,
   KV_SMEMBERS: 0x63,
+  /** Ours, not the original SDK's: the opt-in bridge token (payload: the token). */
+  AUTH: 0x70,
   // replies
   ACK: 0x50,
   ERROR: 0x51,

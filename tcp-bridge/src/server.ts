@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type http from 'node:http';
 import type { TitanHttpClient } from '../../sdk/ts/client';
+import { AUTH_OK, authStep } from './auth';
 import { encodeFrame, FrameDecoder } from './codec';
 import { handleFrame, type HandlerContext, type Reply } from './handlers/index';
 import { DagNameBook, startManifestServer } from './manifest';
@@ -25,6 +26,11 @@ export interface BridgeOptions {
   manifestPort?: number | null;
   /** Longest a reply may take before the bridge answers with an error itself. Default 9 s (the SDK waits 10). */
   replyTimeoutMs?: number;
+  /**
+   * Opt-in: each connection must first send AUTH with this token; anything else is refused
+   * and closed. Unset (default): no token, as programs written for the original SDK expect.
+   */
+  authToken?: string;
 }
 
 export interface Bridge {
@@ -48,6 +54,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const maxConnections = opts.maxConnections ?? 1024;
   const replyTimeoutMs = opts.replyTimeoutMs ?? 9_000;
   const log = opts.log ?? (() => {});
+  if (opts.authToken === '') throw new Error('bridge authToken is empty: leave it unset for an open bridge');
+  const authToken = opts.authToken;
   const book = new DagNameBook();
   const ctx: HandlerContext = { client: opts.client, dagNameFor: (ids) => book.lookup(ids) };
   const sockets = new Set<net.Socket>();
@@ -59,7 +67,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     if (served >= maxConnections) return turnAway(socket, maxConnections, log);
     served++;
     socket.on('close', () => served--);
-    serveConnection(socket, ctx, { idleTimeoutMs, frameTimeoutMs, replyTimeoutMs }, log);
+    serveConnection(socket, ctx, { idleTimeoutMs, frameTimeoutMs, replyTimeoutMs, authToken }, log);
   });
   server.on('error', (e) => log(`bridge: server error: ${e.message}`));
 
@@ -117,14 +125,17 @@ function turnAway(socket: net.Socket, max: number, log: (msg: string) => void): 
   log(`bridge: refused a connection from ${socket.remoteAddress}:${socket.remotePort}: ${max} already open`);
 }
 
-interface Timeouts {
+interface ConnectionRules {
   idleTimeoutMs: number;
   frameTimeoutMs: number;
   replyTimeoutMs: number;
+  authToken: string | undefined;
 }
 
-function serveConnection(socket: net.Socket, ctx: HandlerContext, { idleTimeoutMs, frameTimeoutMs, replyTimeoutMs }: Timeouts, log: (msg: string) => void): void {
+function serveConnection(socket: net.Socket, ctx: HandlerContext, { idleTimeoutMs, frameTimeoutMs, replyTimeoutMs, authToken }: ConnectionRules, log: (msg: string) => void): void {
   const decoder = new FrameDecoder();
+  // Decided frame by frame as they arrive, so an AUTH pipelined with requests counts in order.
+  let authed = false;
   let queue: Promise<void> = Promise.resolve();
   let queued = 0;
   let closing = false;
@@ -198,7 +209,19 @@ function serveConnection(socket: net.Socket, ctx: HandlerContext, { idleTimeoutM
   socket.on('data', (chunk: Buffer) => {
     if (closing) return;
     const { frames, error } = decoder.push(chunk);
-    for (const f of frames) enqueue(() => handleFrame(f.opcode, f.payload, ctx, replyTimeoutMs));
+    for (const f of frames) {
+      const step = authStep(f.opcode, f.payload, authToken, authed);
+      if (step.kind === 'refuse') {
+        log(`bridge: refused ${socket.remoteAddress}:${socket.remotePort}: ${step.message}`);
+        return clearFrameTimer(), refuse(step.message);
+      }
+      if (step.kind === 'accept') {
+        authed = true;
+        enqueue(async () => ({ text: AUTH_OK, error: false }));
+      } else {
+        enqueue(() => handleFrame(f.opcode, f.payload, ctx, replyTimeoutMs));
+      }
+    }
     if (error) return clearFrameTimer(), refuse(error.message);
     if (frames.length > 0 || !decoder.midFrame) clearFrameTimer();
     if (decoder.midFrame && !frameTimer) armFrameTimer();

@@ -25,7 +25,7 @@ from pathlib import Path
 from . import manifest
 from .archive import zip_folder
 from .config import resolve_bridge
-from .connection import DEFAULT_TIMEOUT, Connection
+from .connection import DEFAULT_TIMEOUT, BridgeTokenRefused, Connection
 from .errors import (
     TitanError,
     TitanFileNotFound,
@@ -73,6 +73,8 @@ class TitanClient:
     ``host``/``port`` default to ``TITAN_HOST``/``TITAN_PORT``, then to the
     bridge in ``./.titan/cluster.json``, then to 127.0.0.1:9090.
     ``reuse_connection=True`` keeps one socket open for all requests.
+    ``bridge_token`` (default: ``TITAN_BRIDGE_TOKEN``) is sent with AUTH on each
+    new socket, for a bridge started with a token; a bridge without one accepts it.
     """
 
     def __init__(
@@ -84,17 +86,30 @@ class TitanClient:
         reuse_connection: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         sync_manifest: bool = True,
+        bridge_token: str | None = None,
     ) -> None:
         self.host, self.port = resolve_bridge(host, port)
         self.strict = strict
         self.sync_manifest = sync_manifest
-        self._conn = Connection(self.host, self.port, timeout=timeout, reuse=reuse_connection)
+        token = bridge_token or os.environ.get("TITAN_BRIDGE_TOKEN", "").strip() or None
+        self._conn = Connection(
+            self.host, self.port, timeout=timeout, reuse=reuse_connection, token=token
+        )
 
     # -- plumbing --------------------------------------------------------------
 
     def request(self, opcode: int, payload: str | bytes = "") -> str:
-        """Send one raw frame and return the reply text (no error checking)."""
-        return self._conn.request(opcode, payload)[1]
+        """Send one raw frame and return the reply text (no error checking).
+
+        A refused bridge token is the bridge's ERROR reply like any other: returned
+        in compat mode, raised (as ``TitanConnectionError``) in strict mode.
+        """
+        try:
+            return self._conn.request(opcode, payload)[1]
+        except BridgeTokenRefused as exc:
+            if self.strict:
+                raise
+            return exc.reply or str(exc)
 
     def close(self) -> None:
         """Close the persistent connection (no-op without ``reuse_connection``)."""

@@ -4,6 +4,8 @@ Two modes:
 * per request (default, like the original SDK): connect, send, read, close;
 * persistent (``reuse=True``): one socket reused for every request, reopened
   once transparently when the bridge has closed it in between.
+
+With a bridge token, every new socket first sends AUTH with it (once per socket).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import socket
 import threading
 
 from .errors import TitanConnectionError
-from .protocol import HEADER_SIZE, decode_header, decode_text, encode_frame
+from .protocol import HEADER_SIZE, Op, decode_header, decode_text, encode_frame
 
 DEFAULT_TIMEOUT = 10.0  # the original SDK's reply timeout; the bridge answers sooner
 _HINT = (
@@ -26,16 +28,26 @@ class _StaleSocket(Exception):
     """A reused socket turned out closed before any reply byte arrived."""
 
 
+class BridgeTokenRefused(TitanConnectionError):
+    """The bridge refused our AUTH; ``reply`` holds its ``ERROR: …`` text."""
+
+
 class Connection:
     """Talks TITAN_PROTO to one bridge address. Thread-safe."""
 
     def __init__(
-        self, host: str, port: int, timeout: float = DEFAULT_TIMEOUT, reuse: bool = False
+        self,
+        host: str,
+        port: int,
+        timeout: float = DEFAULT_TIMEOUT,
+        reuse: bool = False,
+        token: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.timeout = timeout
         self.reuse = reuse
+        self.token = token or None
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
 
@@ -48,21 +60,21 @@ class Connection:
         frame = encode_frame(opcode, payload)
         with self._lock:
             if not self.reuse:
-                sock = self._connect()
+                sock = self._open()
                 try:
                     return self._exchange(sock, frame, fresh=True)
                 finally:
                     sock.close()
             fresh = self._sock is None
             if fresh:
-                self._sock = self._connect()
+                self._sock = self._open()
             try:
                 return self._exchange(self._sock, frame, fresh=fresh)
             except _StaleSocket:
                 # The bridge closed our idle socket; the request never got a
                 # reply, so sending it again on a new socket is the one retry.
                 self._drop()
-                self._sock = self._connect()
+                self._sock = self._open()
                 return self._exchange(self._sock, frame, fresh=True)
             except BaseException:
                 self._drop()
@@ -81,6 +93,23 @@ class Connection:
                 self._sock.close()
             finally:
                 self._sock = None
+
+    def _open(self) -> socket.socket:
+        """A connected socket, authenticated when a token is set."""
+        sock = self._connect()
+        if self.token is None:
+            return sock
+        try:
+            opcode, text = self._exchange(sock, encode_frame(Op.AUTH, self.token), fresh=True)
+        except BaseException:
+            sock.close()
+            raise
+        if opcode == Op.ERROR:
+            sock.close()  # the bridge closes it too
+            raise BridgeTokenRefused(
+                f"the Titan bridge at {self.address} refused the bridge token: {text}", reply=text
+            )
+        return sock
 
     def _connect(self) -> socket.socket:
         try:

@@ -42,6 +42,7 @@ class Op(IntEnum):
     KV_GET = 0x61
     KV_SADD = 0x62
     KV_SMEMBERS = 0x63
+    AUTH = 0x70  # not in the original SDK: the opt-in bridge token
     ACK = 0x50
     ERROR = 0x51
 

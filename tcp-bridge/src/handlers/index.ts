@@ -1,6 +1,7 @@
+import { AUTH_OK } from '../auth';
 import { OP, WORKER_OPCODES } from '../opcodes';
 import { deployScript, fetchAsset, uploadAsset } from './assets';
-import { fail, type Handler, type HandlerContext, type Reply } from './context';
+import { fail, ok, type Handler, type HandlerContext, type Reply } from './context';
 import { cancelJob, deploy, getJobStatus, getLogs, run, stop, submitDag, submitJob } from './jobs';
 import { stats, statsJsonHandler } from './stats';
 import { kvGet, kvSadd, kvSet, kvSmembers } from './store';
@@ -26,6 +27,8 @@ export const HANDLERS: Readonly<Record<number, Handler>> = {
   [OP.KV_GET]: kvGet,
   [OP.KV_SADD]: kvSadd,
   [OP.KV_SMEMBERS]: kvSmembers,
+  // Reached only on a bridge without a token (the server checks tokens before this table).
+  [OP.AUTH]: async () => ok(AUTH_OK),
 };
 
 export const WORKER_OPCODE_REPLY = 'ERROR: worker opcodes are not supported by this bridge; run agents with `titan agent`';
