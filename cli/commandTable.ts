@@ -3,6 +3,7 @@
  * The parser, `--help` and the dispatcher all read it; a command's code is imported only when it
  * runs, so `--help` stays fast and never touches a cluster.
  */
+import { JobState } from '../control-plane/src/contract/jobs';
 import type { CommandSpec, OptionSpec } from './args';
 
 const PORT = { integer: true, min: 0, max: 65535 };
@@ -88,7 +89,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'status',
-    summary: "a job's status and history",
+    summary: "a job's status and history, or a DAG's (dag-…) jobs",
     positionals: ID,
     options: { ...JSON_OUT, ...CONNECT },
     notes: CONNECT_NOTE,
@@ -118,6 +119,34 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: { ...JSON_OUT, ...CONNECT },
     notes: CONNECT_NOTE,
     run: async (inv, sys) => (await import('./commands/cluster')).runWorkers(inv, sys),
+  },
+  {
+    name: 'jobs',
+    summary: 'jobs, newest first',
+    options: {
+      // `--state` here is the jobs' state, so the cluster's state dir comes from TITAN_STATE only.
+      ...CONNECT,
+      state: { type: 'string', value: 'STATE', choices: JobState.options, help: 'only jobs in this scheduler state' },
+      dag: { type: 'string', value: 'DAG_ID', help: "only this DAG's jobs" },
+      limit: { type: 'string', value: 'N', number: COUNT, help: 'at most N jobs', defaultText: '200' },
+      ...JSON_OUT,
+    },
+    notes: CONNECT_NOTE.replace('(TITAN_STATE=DIR', '(only TITAN_STATE=DIR'),
+    run: async (inv, sys) => (await import('./commands/lists')).runJobs(inv, sys),
+  },
+  {
+    name: 'dags',
+    summary: 'recent DAG runs with job counts by state',
+    options: { limit: { type: 'string', value: 'N', number: COUNT, help: 'at most N DAGs', defaultText: '50' }, ...JSON_OUT, ...CONNECT },
+    notes: CONNECT_NOTE,
+    run: async (inv, sys) => (await import('./commands/lists')).runDags(inv, sys),
+  },
+  {
+    name: 'services',
+    summary: 'running and queued services: node, port, state, restarts',
+    options: { ...JSON_OUT, ...CONNECT },
+    notes: CONNECT_NOTE,
+    run: async (inv, sys) => (await import('./commands/lists')).runServices(inv, sys),
   },
   {
     name: 'stats',

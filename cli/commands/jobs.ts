@@ -1,17 +1,33 @@
+import { TitanApiError, type TitanHttpClient } from '../../sdk/ts/client';
 import type { Invocation } from '../args';
 import type { System } from '../system';
 import { notFound, resolveJob, withClient } from './connect';
+import { printJson } from './lists';
+import { dagText } from './listViews';
 
-/** `titan status ID [--json]`: the job's user status, then its history. */
+/** The DAG, or null when the id names none. */
+async function findDag(client: TitanHttpClient, id: string) {
+  try {
+    return await client.getDag(id);
+  } catch (e) {
+    if (e instanceof TitanApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
+/** `titan status ID [--json]`: a job's user status and history, or a DAG (`dag-…`) with its jobs. */
 export function runStatus(inv: Invocation, sys: System): Promise<number> {
   return withClient(inv, sys, async (client) => {
     const id = inv.positionals[0];
     const job = await resolveJob(client, id);
-    if (!job) return notFound(id);
-    if (inv.flags.json === true) {
-      console.log(JSON.stringify(job, null, 2));
+    if (!job) {
+      const dag = await findDag(client, id);
+      if (!dag) return console.error(`titan: no job ${id}, and no DAG of that id`), 1;
+      if (inv.flags.json === true) return printJson(dag);
+      console.log(dagText(dag, Date.now()));
       return 0;
     }
+    if (inv.flags.json === true) return printJson(job);
     console.log(`${job.id}  ${job.status}  (state ${job.state}, run ${job.run}, attempts ${job.attempts}${job.node ? `, on ${job.node}` : ''}${job.exitCode !== null ? `, exit ${job.exitCode}` : ''})`);
     for (const h of job.history ?? []) console.log(`  ${new Date(h.ts).toISOString()}  ${h.state}${h.note ? `  ${h.note}` : ''}`);
     return 0;
