@@ -35,7 +35,8 @@ beforeAll(async () => {
   up = spawn(process.execPath, [TITAN, 'up', '--http-port', String(httpPort), '--bridge-port', String(bridgePort), '--slots', '4'], { cwd: dir });
   up.stdout!.on('data', (d) => (upOut += d));
   up.stderr!.on('data', (d) => (upOut += d));
-  await waitFor(async () => existsSync(join(dir, '.titan', 'cluster.json')) && upOut.includes('titan ready'), 60_000, 100);
+  // Ready once cluster.json exists and both lines are out (the dashboard line follows the ready line).
+  await waitFor(async () => existsSync(join(dir, '.titan', 'cluster.json')) && upOut.includes('titan ready') && upOut.includes('dashboard:'), 60_000, 100);
 });
 
 afterAll(async () => {
