@@ -30,7 +30,8 @@ async function up(ports: { http: number; bridge: number }): Promise<{ child: Chi
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  await waitFor(async () => child.exitCode !== null || out.includes('titan ready'), 60_000, 100);
+  // The dashboard line follows the ready line: wait for both.
+  await waitFor(async () => child.exitCode !== null || (out.includes('titan ready') && out.includes('dashboard:')), 60_000, 100);
   if (child.exitCode !== null) throw new Error(`titan up exited ${child.exitCode}: ${out}`);
   return { child, out: () => out };
 }
