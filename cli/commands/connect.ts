@@ -29,3 +29,9 @@ export function notFound(id: string): number {
   console.error(`titan: no job ${id}`);
   return 1;
 }
+
+/** `--json`: the API's answer, pretty, as the only thing on stdout. */
+export function printJson(value: unknown): number {
+  console.log(JSON.stringify(value, null, 2));
+  return 0;
+}

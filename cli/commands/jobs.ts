@@ -1,8 +1,7 @@
 import { TitanApiError, type TitanHttpClient } from '../../sdk/ts/client';
 import type { Invocation } from '../args';
 import type { System } from '../system';
-import { notFound, resolveJob, withClient } from './connect';
-import { printJson } from './lists';
+import { notFound, printJson, resolveJob, withClient } from './connect';
 import { dagText } from './listViews';
 
 /** The DAG, or null when the id names none. */

@@ -1,14 +1,8 @@
 import type { JobState } from '../../control-plane/src/contract/jobs';
 import type { Invocation } from '../args';
 import type { System } from '../system';
-import { withClient } from './connect';
+import { printJson, withClient } from './connect';
 import { dagsTable, jobsTable, servicesTable } from './listViews';
-
-/** `--json`: the API's answer, pretty, as the only thing on stdout. */
-export function printJson(value: unknown): number {
-  console.log(JSON.stringify(value, null, 2));
-  return 0;
-}
 
 /** `titan jobs [--state S] [--dag ID] [--limit N] [--json]`: jobs, newest first. */
 export function runJobs(inv: Invocation, sys: System): Promise<number> {
