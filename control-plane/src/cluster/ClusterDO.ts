@@ -226,8 +226,7 @@ export class ClusterDO extends DurableObject<Env> {
     this.agents.touch(agentId, now);
     // Before anything is handed out: leases this agent lost (and still holds) come back to it, so
     // a job it finished while cut off is not leased to it a second time.
-    const lost = held.filter((l) => !this.jobs.byLease(l, agentId));
-    if (lost.length) this.consequences.reinstate(agentId, lost, now);
+    this.consequences.reinstate(agentId, held, now);
     const acks = results.length ? this.consequences.applyResults(agentId, results, now) : [];
     const free = this.consequences.freeSlots(agent, max);
     const leases = free > 0 ? this.consequences.take(agent, free, now) : [];
@@ -248,8 +247,7 @@ export class ClusterDO extends DurableObject<Env> {
     this.agents.touch(agentId, now);
     const res: HeartbeatResponse = { expiresAt, orders: [], lost: [] };
     // Leases lost while the agent was out of reach go back to it if nobody took the job since.
-    const unknown = req.leases.filter((l) => !this.jobs.byLease(l, agentId));
-    if (unknown.length) this.consequences.reinstate(agentId, unknown, now);
+    this.consequences.reinstate(agentId, req.leases, now);
     for (const leaseId of req.leases) {
       const job = this.jobs.byLease(leaseId, agentId);
       if (!job) res.lost.push(leaseId);

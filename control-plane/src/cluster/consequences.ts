@@ -98,12 +98,16 @@ export class Consequences {
   }
 
   /**
-   * Lost leases their holder still names go back to it while nobody has leased the job since
-   * (core/leaseHolder `reinstatable`). Returns the lease ids taken back.
+   * Of the leases an agent names, those it lost go back to it while nobody has leased the job
+   * since (core/leaseHolder `reinstatable`); the ones it holds now are left as they are. Returns
+   * the lease ids taken back.
    */
   reinstate(agentId: string, leaseIds: readonly string[], now: number): Set<string> {
     const back = new Set<string>();
+    if (!leaseIds.length) return back;
+    const current = this.jobs.leaseIdsOf(agentId);
     for (const leaseId of leaseIds) {
+      if (current.has(leaseId)) continue;
       const job = this.jobs.byAnyLease(leaseId);
       if (!job || !reinstatable({ state: job.state, prevLeaseId: job.prev_lease_id, lastAgent: job.last_agent }, leaseId, agentId)) continue;
       this.jobs.reinstate(job, agentId, now + this.cfg.leaseTtlMs, now);

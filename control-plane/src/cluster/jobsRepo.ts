@@ -152,6 +152,11 @@ export class JobsRepo {
     return this.sql.exec<{ id: string; attempts: number }>('SELECT id, attempts FROM jobs WHERE agent_id = ? AND lease_id IS NOT NULL', agentId).toArray();
   }
 
+  /** The lease ids an agent holds now (one probe of the jobs_agent index). */
+  leaseIdsOf(agentId: string): Set<string> {
+    return new Set(this.sql.exec<{ lease_id: string }>('SELECT lease_id FROM jobs WHERE agent_id = ? AND lease_id IS NOT NULL', agentId).toArray().map((r) => r.lease_id));
+  }
+
   runningOn(agentId: string): number {
     return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM jobs WHERE agent_id = ? AND lease_id IS NOT NULL', agentId).one().n;
   }
