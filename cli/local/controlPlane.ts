@@ -46,8 +46,7 @@ export function ensureBundle(): string {
   return BUNDLE;
 }
 
-function compatibility(): { date: string; flags: string[] } {
-  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+function compatibility(toml: string): { date: string; flags: string[] } {
   const date = /compatibility_date\s*=\s*"([^"]+)"/.exec(toml)?.[1] ?? '2026-04-20';
   const flags = /compatibility_flags\s*=\s*\[([^\]]*)\]/.exec(toml)?.[1].match(/"([^"]+)"/g)?.map((s) => s.slice(1, -1)) ?? [];
   return { date, flags };
@@ -83,7 +82,9 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   const stored = loadOrCreateTokens(stateDir);
   const clientToken = opts.clientToken ?? stored.clientToken;
   const agentToken = opts.agentToken ?? stored.agentToken;
-  const compat = compatibility();
+  // Read once: the compatibility settings and the dashboard's [assets] table both come from it.
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const compat = compatibility(toml);
   // Two workers: the control plane takes every request first, as it would with `run_worker_first`,
   // and hands the dashboard's files to an assets-only worker through the ASSETS binding. Miniflare's
   // own asset routing would put two extra hops in front of every API call (measured: store reads at
@@ -112,7 +113,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         modules: true,
         script: 'export default { fetch: () => new Response(null, { status: 404 }) };',
         compatibilityDate: compat.date,
-        assets: dashboardAssets(ROOT),
+        assets: dashboardAssets(ROOT, toml),
       },
     ],
     durableObjectsPersist: join(stateDir, 'do'),

@@ -4,12 +4,12 @@
  * included). The control plane reaches it through its ASSETS binding. (The dashboard build itself
  * is scripts/build.mjs; this only points Miniflare at its output.)
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { WorkerOptions } from 'miniflare';
 
-export function dashboardAssets(root: string): NonNullable<WorkerOptions['assets']> {
-  const toml = readFileSync(join(root, 'wrangler.toml'), 'utf8');
+/** `toml` is wrangler.toml's text; `root` the folder it is in (the directory is relative to it). */
+export function dashboardAssets(root: string, toml: string): NonNullable<WorkerOptions['assets']> {
   const table = /^\[assets\][^\n]*\n([\s\S]*?)(?=^\[|$(?![\s\S]))/m.exec(toml)?.[1] ?? '';
   const field = (key: string) => new RegExp(`^${key}\\s*=\\s*"([^"]*)"`, 'm').exec(table)?.[1];
   const dir = field('directory');
