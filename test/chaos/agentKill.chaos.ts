@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../control-plane/src/contract/jobs';
+import { markedBody, markLines } from './marks';
 import { record } from './report';
 import { hasLocalControlPlane, py, sleep, spawnAgentProcess, startCluster, tmpdir, waitFor, type Cluster } from '../agent/helpers';
 
@@ -14,16 +15,8 @@ afterEach(async () => {
 });
 
 const SLEEP_S = 1.5;
-// Appends one line when the body starts and one when it has completed (the side effect we count).
-const BODY = [
-  'import os, time',
-  'mark = os.path.join(os.environ["CHAOS_DIR"], os.environ["TITAN_JOB_ID"])',
-  'open(mark + ".started", "a").write(os.environ["TITAN_ATTEMPT"] + "\\n")',
-  `time.sleep(${SLEEP_S})`,
-  'open(mark + ".done", "a").write(os.environ["TITAN_ATTEMPT"] + "\\n")',
-].join('\n');
+const BODY = markedBody(SLEEP_S);
 
-const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
 
 interface Variant {
   name: string;
@@ -82,8 +75,8 @@ async function scenario(v: Variant): Promise<Record<string, number | string>> {
   });
   console.log(`all ended ${Date.now() - t0} ms after the kill`);
 
-  const done = ids.map((id) => lines(path.join(marks, `${id}.done`)));
-  const started = ids.map((id) => lines(path.join(marks, `${id}.started`)));
+  const done = ids.map((id) => markLines(path.join(marks, `${id}.done`)));
+  const started = ids.map((id) => markLines(path.join(marks, `${id}.started`)));
   const report = {
     variant: v.name,
     faults: 1,

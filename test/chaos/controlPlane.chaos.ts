@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../control-plane/src/contract/jobs';
 import { startTestPlane, type TestPlane } from '../helpers/controlPlane';
 import { hasLocalControlPlane, py, spawnAgentProcess, tmpdir, waitFor } from '../agent/helpers';
+import { markedBody } from './marks';
 import { record } from './report';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -16,15 +17,8 @@ afterEach(async () => {
 });
 
 const SLEEP_S = 2;
-// One line "attempt epoch-ms" when the body starts, one when it has completed (the side effect we count).
-const BODY = [
-  'import os, time',
-  'mark = os.path.join(os.environ["CHAOS_DIR"], os.environ["TITAN_JOB_ID"])',
-  'def note(kind): open(mark + kind, "a").write("%s %d\\n" % (os.environ["TITAN_ATTEMPT"], time.time() * 1000))',
-  'note(".started")',
-  `time.sleep(${SLEEP_S})`,
-  'note(".done")',
-].join('\n');
+const BODY = markedBody(SLEEP_S);
+
 
 /** The epoch-ms stamps in one mark file, in order. */
 const stamps = (file: string): number[] =>

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../control-plane/src/contract/jobs';
 import { hasLocalControlPlane, py, spawnAgentProcess, startCluster, tmpdir, waitFor, type Cluster } from '../agent/helpers';
 import { startProxy } from './proxy';
+import { markedBody, markLines } from './marks';
 import { record } from './report';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -23,16 +24,7 @@ afterEach(async () => {
 
 const LEASE_TTL_MS = 3000;
 const SLEEP_S = 2;
-// Appends one line when the body starts and one when it has completed (the side effect we count).
-const BODY = [
-  'import os, time',
-  'mark = os.path.join(os.environ["CHAOS_DIR"], os.environ["TITAN_JOB_ID"])',
-  'open(mark + ".started", "a").write(os.environ["TITAN_ATTEMPT"] + "\\n")',
-  `time.sleep(${SLEEP_S})`,
-  'open(mark + ".done", "a").write(os.environ["TITAN_ATTEMPT"] + "\\n")',
-].join('\n');
-
-const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
+const BODY = markedBody(SLEEP_S);
 
 interface Variant {
   name: string;
@@ -80,7 +72,7 @@ async function scenario(v: Variant): Promise<void> {
   // completed behind the cut; with a second agent, until that agent has leased those jobs again.
   await waitFor('the cut to outlast the leases', async () => {
     const jobs = await Promise.all(held.map(async (id) => (await c.client.getJob(id)).job));
-    const bodiesDone = held.every((id) => lines(mark(id, '.done')) > 0);
+    const bodiesDone = held.every((id) => markLines(mark(id, '.done')) > 0);
     const leaseLost = jobs.every((j) => (v.direct ? j.node !== victim && j.node !== null : j.state === 'QUEUED'));
     return bodiesDone && leaseLost && Date.now() - cutAt > LEASE_TTL_MS;
   }, 60_000, 50);
@@ -104,8 +96,8 @@ async function scenario(v: Variant): Promise<void> {
     return a && a.lastSeen > restoredAt ? a : undefined;
   }, 30_000, 100);
 
-  const done = new Map(ids.map((id) => [id, lines(mark(id, '.done'))]));
-  const started = ids.map((id) => lines(mark(id, '.started')));
+  const done = new Map(ids.map((id) => [id, markLines(mark(id, '.done'))]));
+  const started = ids.map((id) => markLines(mark(id, '.started')));
   const twice = ids.filter((id) => done.get(id)! > 1);
   // Completing twice is allowed only for a job the cut-off agent held and that was leased again.
   const outsideWindow = v.direct ? twice.filter((id) => !held.includes(id)) : twice;
