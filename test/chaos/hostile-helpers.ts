@@ -87,20 +87,66 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** `total` bytes of `fill` in 64 KiB chunks, counting what the sender has pulled so far. */
-export function chunked(total: number, fill = 0x20): { body: AsyncIterable<Uint8Array>; sent: () => number } {
+/**
+ * Streams `total` bytes with chunked transfer encoding over a raw socket and returns the answer.
+ * A server that refuses mid-stream may answer and reset the connection while we are still
+ * writing; an HTTP client library then reports the write error and drops the answer, so here the
+ * answer is read independently of the writes and a write error after it arrived is not a failure.
+ */
+export function chunkedRaw(
+  base: string,
+  method: string,
+  urlPath: string,
+  total: number,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string; sent: number }> {
+  const u = new URL(base);
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
   let sent = 0;
-  const chunk = new Uint8Array(64 * 1024).fill(fill);
-  return {
-    sent: () => sent,
-    body: (async function* () {
-      while (sent < total) {
+  let got = Buffer.alloc(0);
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const parsed = () => {
+      const text = got.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return undefined;
+      const head = text.slice(0, end);
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+      const len = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? -1);
+      const body = text.slice(end + 4);
+      return { status, body, complete: len >= 0 && body.length >= len };
+    };
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      const r = parsed();
+      if (r) resolve({ status: r.status, text: r.body, sent });
+      else reject(err ?? new Error('closed without an answer'));
+    };
+    const timer = setTimeout(() => finish(new Error(`no answer to a chunked ${total}-byte body`)), 60_000);
+    const pump = () => {
+      while (!done && !parsed() && sent < total) {
         const n = Math.min(chunk.length, total - sent);
         sent += n;
-        yield n === chunk.length ? chunk : chunk.subarray(0, n);
+        const ok = sock.write(`${n.toString(16)}\r\n`) && sock.write(n === chunk.length ? chunk : chunk.subarray(0, n)) && sock.write('\r\n');
+        if (!ok) return void sock.once('drain', pump);
       }
-    })(),
-  };
+      if (!done && sent >= total) sock.write('0\r\n\r\n');
+    };
+    const sock = net.connect(Number(u.port), u.hostname, () => {
+      const lines = [`${method.toUpperCase()} ${urlPath} HTTP/1.1`, `host: ${u.host}`, 'transfer-encoding: chunked', 'connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+      sock.write(`${lines.join('\r\n')}\r\n\r\n`);
+      pump();
+    });
+    sock.on('data', (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      if (parsed()?.complete) finish();
+    });
+    sock.on('error', (e) => finish(e));
+    sock.on('close', () => finish());
+  });
 }
 
 /** Sends only a request head declaring `length` body bytes and returns the response head (no body is ever sent). */

@@ -15,7 +15,7 @@ import { hasLocalControlPlane, logText, spawnAgentProcess, tmpdir, waitEnded } f
 import { exchange, parseReplies, request as protoRequest } from '../bridge/wire';
 import { startTestPlane, type TestPlane } from '../helpers/controlPlane';
 import { fuzzCase } from './hostile-fuzz';
-import { added, chunked, declaredOnly, NOTHING, raw, rng, snapshot, walk } from './hostile-helpers';
+import { added, chunkedRaw, declaredOnly, NOTHING, raw, rng, snapshot, walk } from './hostile-helpers';
 import { record } from './report';
 
 const MAX_JSON_BYTES = LIMITS.maxJsonBodyBytes;
@@ -100,11 +100,10 @@ describe.skipIf(!hasLocalControlPlane)('hostile input', { timeout: 120_000 }, ()
       // Chunked: no length; the server must stop reading soon after the limit.
       inputs++;
       const total = limit * 2;
-      const stream = chunked(total);
-      const res = await raw(plane.url, method, p, { token: plane.clientToken, body: stream.body, headers }).catch((e: Error) => ({ status: 0, text: e.message }));
+      const res = await chunkedRaw(plane.url, method, p, total, { authorization: `Bearer ${plane.clientToken}`, ...headers }).catch((e: Error) => ({ status: 0, text: e.message, sent: total }));
       if (res.status !== 413 || !/payload_too_large/.test(res.text)) fails.push(`${what} chunked: ${res.status} ${res.text.slice(0, 100)}`);
-      if (stream.sent() >= total) fails.push(`${what} chunked: the whole ${total} bytes were read before the refusal`);
-      sizes.push(`${what}: ${(stream.sent() / 2 ** 20).toFixed(0)} of ${(total / 2 ** 20).toFixed(0)} MiB chunked sent`);
+      if (res.sent >= total) fails.push(`${what} chunked: the whole ${total} bytes were read before the refusal`);
+      sizes.push(`${what}: ${(res.sent / 2 ** 20).toFixed(0)} of ${(total / 2 ** 20).toFixed(0)} MiB chunked sent`);
     };
     await oversize('submitJob', 'post', '/v1/jobs', MAX_JSON_BYTES, { 'content-type': 'application/json' });
     await oversize('kvPut', 'put', '/v1/store/kv', MAX_JSON_BYTES, { 'content-type': 'application/json' });
