@@ -111,7 +111,18 @@ export interface AgentConfig {
   highMemGiB?: number;
   /** Unset: the agent's default. */
   pythonZygote?: boolean;
+  /** Offer slots only (no CPUs, memory or GPUs to reservations). */
+  slotsOnly: boolean;
+  /** This agent retires after this long idle (ephemeral agents only); unset: never. */
+  idleExitMs?: number;
+  /** Stop, draining, when stdin ends (a supervisor's children). */
+  exitWithStdin: boolean;
+  /** `--supervise`: start ephemeral agents on this host while its queue stays backed up. */
+  supervise: { maxEphemeral: number; idleExitMs: number; scaleAfterMs: number } | null;
 }
+
+/** Defaults of a supervisor (`titan agent --supervise`). */
+export const SUPERVISE_DEFAULTS = { maxEphemeral: 2, idleExitSeconds: 60, scaleAfterSeconds: 5 } as const;
 
 /** `titan agent`: the agent token comes from --token/--token-file, TITAN_AGENT_TOKEN or the file's agentToken. */
 export function agentConfig(s: Sources): AgentConfig {
@@ -132,7 +143,28 @@ export function agentConfig(s: Sources): AgentConfig {
     graceMs: (num(s.flags, 'grace') ?? DEFAULTS.graceSeconds) * 1000,
     highMemGiB: num(s.flags, 'high-mem-gib'),
     pythonZygote: zygote === undefined ? undefined : zygote === 'on',
+    ...elastic(s.flags),
   };
+}
+
+/** The elastic-agent flags, checked: only a supervisor scales, only an ephemeral agent retires. */
+function elastic(f: Flags): Pick<AgentConfig, 'slotsOnly' | 'idleExitMs' | 'exitWithStdin' | 'supervise'> {
+  const idleExit = num(f, 'idle-exit');
+  const base = { slotsOnly: f['slots-only'] === true, exitWithStdin: f['exit-with-stdin'] === true };
+  if (f.supervise === true) {
+    if (f.ephemeral === true) throw new UsageError('--supervise and --ephemeral contradict each other (a supervisor is a permanent agent; the agents it starts are ephemeral)');
+    const supervise = {
+      maxEphemeral: num(f, 'max-ephemeral') ?? SUPERVISE_DEFAULTS.maxEphemeral,
+      idleExitMs: (idleExit ?? SUPERVISE_DEFAULTS.idleExitSeconds) * 1000,
+      scaleAfterMs: (num(f, 'scale-after') ?? SUPERVISE_DEFAULTS.scaleAfterSeconds) * 1000,
+    };
+    return { ...base, supervise };
+  }
+  for (const flag of ['max-ephemeral', 'scale-after']) {
+    if (f[flag] !== undefined) throw new UsageError(`--${flag} needs --supervise`);
+  }
+  if (idleExit !== undefined && f.ephemeral !== true) throw new UsageError('--idle-exit needs --ephemeral or --supervise (permanent agents never retire)');
+  return { ...base, idleExitMs: idleExit === undefined ? undefined : idleExit * 1000, supervise: null };
 }
 
 function tags(f: Flags): string[] {

@@ -2,7 +2,7 @@ import { TitanApiError, type TitanHttpClient } from '../../sdk/ts/client';
 import type { Invocation } from '../args';
 import type { System } from '../system';
 import { notFound, printJson, resolveJob, withClient } from './connect';
-import { dagText } from './listViews';
+import { dagText, jobResourceLines } from './listViews';
 
 /** The DAG, or null when the id names none. */
 async function findDag(client: TitanHttpClient, id: string) {
@@ -14,7 +14,7 @@ async function findDag(client: TitanHttpClient, id: string) {
   }
 }
 
-/** `titan status ID [--json]`: a job's user status and history, or a DAG (`dag-…`) with its jobs. */
+/** `titan status ID [--json]`: a job's user status, resources and history, or a DAG (`dag-…`) with its jobs. */
 export function runStatus(inv: Invocation, sys: System): Promise<number> {
   return withClient(inv, sys, async (client) => {
     const id = inv.positionals[0];
@@ -28,6 +28,7 @@ export function runStatus(inv: Invocation, sys: System): Promise<number> {
     }
     if (inv.flags.json === true) return printJson(job);
     console.log(`${job.id}  ${job.status}  (state ${job.state}, run ${job.run}, attempts ${job.attempts}${job.node ? `, on ${job.node}` : ''}${job.exitCode !== null ? `, exit ${job.exitCode}` : ''})`);
+    for (const line of jobResourceLines(job)) console.log(`  ${line}`);
     for (const h of job.history ?? []) console.log(`  ${new Date(h.ts).toISOString()}  ${h.state}${h.note ? `  ${h.note}` : ''}`);
     return 0;
   });

@@ -14,6 +14,11 @@ export interface SchedulerConfig {
   agentSilentMs: number;
   /** Ended jobs (with their history and logs) are forgotten this long after they finished. */
   jobRetentionMs: number;
+  /** A job with resource asks queued this long reserves an agent against starvation (core/resources). */
+  reserveAfterMs: number;
+  /** A demand group is backlogged with at least this many queued jobs, the oldest waiting at least demandBacklogMs. */
+  demandBacklogJobs: number;
+  demandBacklogMs: number;
 }
 
 export interface Settings extends SchedulerConfig {
@@ -37,6 +42,9 @@ const SETTINGS = {
   retryCapMs: { env: 'RETRY_CAP_MS', default: 60_000, min: 0 },
   agentSilentMs: { env: 'AGENT_SILENT_MS', default: 60_000, min: 1 },
   jobRetentionMs: { env: 'JOB_RETENTION_MS', default: 7 * 24 * 3600_000, min: 0 },
+  reserveAfterMs: { env: 'RESERVE_AFTER_MS', default: 30_000, min: 0 },
+  demandBacklogJobs: { env: 'DEMAND_BACKLOG_JOBS', default: 1, min: 1 },
+  demandBacklogMs: { env: 'DEMAND_BACKLOG_MS', default: 30_000, min: 0 },
   logMaxLines: { env: 'LOG_MAX_LINES', default: 20_000, min: 1 },
   storeShards: { env: 'STORE_SHARDS', default: 16, min: 1 },
 } as const satisfies Record<keyof Settings, Setting>;
@@ -59,6 +67,27 @@ export function readSettings(vars: SettingsVars): { settings: Settings; problems
     else problems.push(`${s.env}=${JSON.stringify(raw)} is not an integer >= ${s.min}; using ${s.default}`);
   }
   return { settings, problems };
+}
+
+/** Where demand changes are POSTed (DEMAND_WEBHOOK_URL) and the HMAC key that signs them (DEMAND_WEBHOOK_SECRET). */
+export interface DemandWebhookConfig {
+  url: string;
+  secret: string;
+}
+
+/** The webhook, or null when no URL is set; a URL that is not http(s) is reported and ignored. */
+export function readWebhook(vars: { DEMAND_WEBHOOK_URL?: string; DEMAND_WEBHOOK_SECRET?: string }): { webhook: DemandWebhookConfig | null; problems: string[] } {
+  const url = vars.DEMAND_WEBHOOK_URL?.trim();
+  if (!url) return { webhook: null, problems: [] };
+  let ok = false;
+  try {
+    ok = ['http:', 'https:'].includes(new URL(url).protocol);
+  } catch {
+    /* not a URL */
+  }
+  if (!ok) return { webhook: null, problems: [`DEMAND_WEBHOOK_URL=${JSON.stringify(url)} is not an http(s) URL; no demand webhook`] };
+  const secret = vars.DEMAND_WEBHOOK_SECRET ?? '';
+  return { webhook: { url, secret }, problems: secret ? [] : ['DEMAND_WEBHOOK_SECRET is not set: demand webhooks go out unsigned'] };
 }
 
 const cache = new WeakMap<object, Settings>();

@@ -20,4 +20,9 @@ export interface Env {
   AGENT_SILENT_MS?: string;
   JOB_RETENTION_MS?: string;
   LOG_MAX_LINES?: string;
+  RESERVE_AFTER_MS?: string;
+  DEMAND_BACKLOG_JOBS?: string;
+  DEMAND_BACKLOG_MS?: string;
+  DEMAND_WEBHOOK_URL?: string;
+  DEMAND_WEBHOOK_SECRET?: string;
 }

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { JobSpecInput, SubmitDagRequestInput } from '../../control-plane/src/contract/jobs';
-import { normalizeSource, RESOURCE_KEYS, type NormalizedPipeline, type NormalizeResult, type PipelineFiles, type PipelineIssue } from './pipelineNormalize';
+import { normalizeSource, type NormalizedJob, type NormalizedPipeline, type NormalizeResult, type PipelineFiles, type PipelineIssue } from './pipelineNormalize';
 import { readSource, SourceSyntaxError } from './pipelineSource';
 
 /**
@@ -72,18 +72,23 @@ export function loadPipelineFile(path: string): Pipeline {
 }
 
 /**
- * Keys the HTTP API cannot carry yet: an approval gate (`hitl_message`) and resource
- * requests. Refused rather than dropped, so a job never runs without what it asked for.
+ * Keys the HTTP API cannot carry yet: an approval gate (`hitl_message`). Refused rather
+ * than dropped, so a job never runs without the gate it asked for.
  */
 export function unsupportedOverHttp(p: Pipeline): PipelineIssue[] {
-  const out: PipelineIssue[] = [];
-  for (const j of p.jobs) {
-    const keys = [...(j.hitl ? ['hitl_message'] : []), ...RESOURCE_KEYS.filter((k) => j.resources[k] !== 0)];
-    for (const key of keys) {
-      out.push({ code: 'unsupported', key, line: null, job: j.id, message: `job '${j.id}': '${key}' is not supported yet by the HTTP API (titan submit)` });
-    }
-  }
-  return out;
+  return p.jobs
+    .filter((j) => j.hitl)
+    .map((j): PipelineIssue => ({ code: 'unsupported', key: 'hitl_message', line: null, job: j.id, message: `job '${j.id}': 'hitl_message' is not supported yet by the HTTP API (titan submit)` }));
+}
+
+/** A job's resource asks as JobSpec fields, only those asked (0 is the contract's default). */
+export function resourceFields(r: NormalizedJob['resources']): Pick<JobSpecInput, 'gpus' | 'gpuMemoryMb' | 'memoryMb' | 'cpus'> {
+  return {
+    ...(r.gpus ? { gpus: r.gpus } : {}),
+    ...(r.gpu_memory_mb ? { gpuMemoryMb: r.gpu_memory_mb } : {}),
+    ...(r.memory_mb ? { memoryMb: r.memory_mb } : {}),
+    ...(r.cpus ? { cpus: r.cpus } : {}),
+  };
 }
 
 /** Seconds → whole milliseconds, half up (the Python SDK rounds the same way). */
@@ -106,6 +111,7 @@ export function pipelineToDag(p: Pipeline, source: { readFile(path: string): Uin
       affinity: j.affinity,
       parents: j.parents,
       port: j.port,
+      ...resourceFields(j.resources),
     };
     if ('archive' in source) return { ...common, type: j.type === 'service' ? 'ARCHIVE_SERVICE' : 'RUN_ARCHIVE', archive: source.archive, file: j.file };
     const bytes = source.readFile(j.file);

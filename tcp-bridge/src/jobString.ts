@@ -28,7 +28,38 @@ function port(field: string | undefined): number {
 
 const basename = (f: string) => f.split(/[\\/]/).pop() ?? '';
 const argv = (args: string) => args.split(' ').filter(Boolean);
-const requirement = (req: string | undefined) => (req ?? '').trim() || 'GENERAL';
+
+/** REQ resource asks (snake_case, as in pipeline YAML) → the contract's JobSpec fields. */
+const ASK_FIELDS = { gpus: 'gpus', gpu_memory_mb: 'gpuMemoryMb', memory_mb: 'memoryMb', cpus: 'cpus' } as const;
+type AskField = (typeof ASK_FIELDS)[keyof typeof ASK_FIELDS];
+/** A plain non-negative decimal; whether it must be whole, and its range, is the contract's to say. */
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/**
+ * The REQ field: a capability tag, optionally followed by space-separated resource asks
+ * (`GPU gpus=2 gpu_memory_mb=40960 memory_mb=8192 cpus=0.5`; docs/titan-proto-extensions.md).
+ * An empty tag is GENERAL. A bare tag (the original SDK's strings) gives exactly
+ * `{ requirement }`: asks appear only when written.
+ */
+export function requirementField(req: string | undefined): { requirement: string } & Partial<Record<AskField, number>> {
+  const words = (req ?? '').trim().split(/\s+/).filter(Boolean);
+  // A tag never contains '=' (the contract's Tag), so a first word with one is already an ask.
+  const tag = words[0] !== undefined && !words[0].includes('=') ? words.shift()! : 'GENERAL';
+  const asks: Partial<Record<AskField, number>> = {};
+  const seen = new Set<string>();
+  for (const word of words) {
+    const eq = word.indexOf('=');
+    if (eq < 0) throw new GrammarError(`requirement: expected key=value resource asks after the tag '${tag}', got '${word}'`);
+    const key = word.slice(0, eq);
+    const value = word.slice(eq + 1);
+    if (!Object.hasOwn(ASK_FIELDS, key)) throw new GrammarError(`requirement: unknown resource '${key}' (expected ${Object.keys(ASK_FIELDS).join(', ')})`);
+    if (seen.has(key)) throw new GrammarError(`requirement: resource '${key}' is given twice`);
+    seen.add(key);
+    if (!DECIMAL.test(value)) throw new GrammarError(`requirement: ${key} must be a non-negative number, got '${value}'`);
+    asks[ASK_FIELDS[key as keyof typeof ASK_FIELDS]] = Number(value);
+  }
+  return { requirement: tag, ...asks };
+}
 
 /** `<zip>.zip/<entry path>` → archive name and entry. */
 function archivePointer(pointer: string): { archive: string; file: string } {
@@ -61,19 +92,19 @@ function validated(spec: JobSpecInput): JobSpecInput {
 const KINDS: Record<string, { fields: number; build: (b: string[]) => Partial<JobSpecInput> }> = {
   RUN_PAYLOAD: {
     fields: 4, // basename | args | b64 | REQ
-    build: ([file, args, script, req]) => ({ type: 'RUN_PAYLOAD', file: basename(file!), args: argv(args!), payloadB64: b64(script!), requirement: requirement(req) }),
+    build: ([file, args, script, req]) => ({ type: 'RUN_PAYLOAD', file: basename(file!), args: argv(args!), payloadB64: b64(script!), ...requirementField(req) }),
   },
   DEPLOY_PAYLOAD: {
     fields: 4, // basename | b64 | port | REQ
-    build: ([file, script, p, req]) => ({ type: 'SERVICE', file: basename(file!), payloadB64: b64(script!), port: port(p), requirement: requirement(req) }),
+    build: ([file, script, p, req]) => ({ type: 'SERVICE', file: basename(file!), payloadB64: b64(script!), port: port(p), ...requirementField(req) }),
   },
   RUN_ARCHIVE: {
     fields: 3, // zip/entry | args | REQ
-    build: ([ptr, args, req]) => ({ type: 'RUN_ARCHIVE', ...archivePointer(ptr!), args: argv(args!), requirement: requirement(req) }),
+    build: ([ptr, args, req]) => ({ type: 'RUN_ARCHIVE', ...archivePointer(ptr!), args: argv(args!), ...requirementField(req) }),
   },
   START_ARCHIVE_SERVICE: {
     fields: 4, // zip/entry | args | port | REQ
-    build: ([ptr, args, p, req]) => ({ type: 'ARCHIVE_SERVICE', ...archivePointer(ptr!), args: argv(args!), port: port(p), requirement: requirement(req) }),
+    build: ([ptr, args, p, req]) => ({ type: 'ARCHIVE_SERVICE', ...archivePointer(ptr!), args: argv(args!), port: port(p), ...requirementField(req) }),
   },
 };
 
@@ -166,7 +197,7 @@ export function parseRun(payload: string): JobSpecInput {
   const [file = '', req, ...extra] = payload.split('|').map((f) => f.trim());
   if (extra.length) throw new GrammarError('expected filename[|requirement]');
   if (!isSafeName(file)) throw new GrammarError(`invalid script name '${file}'`);
-  return validated({ type: 'RUN_PAYLOAD', script: file, file, requirement: requirement(req) });
+  return validated({ type: 'RUN_PAYLOAD', script: file, file, ...requirementField(req) });
 }
 
 /** DEPLOY `filename|port|requirement`: a deployed script started as a service. */
@@ -174,5 +205,5 @@ export function parseDeploy(payload: string): JobSpecInput {
   const [file = '', p, req, ...extra] = payload.split('|').map((f) => f.trim());
   if (p === undefined || extra.length) throw new GrammarError('expected filename|port|requirement');
   if (!isSafeName(file)) throw new GrammarError(`invalid script name '${file}'`);
-  return validated({ type: 'SERVICE', script: file, file, port: port(p), requirement: requirement(req) });
+  return validated({ type: 'SERVICE', script: file, file, port: port(p), ...requirementField(req) });
 }

@@ -26,7 +26,8 @@ const handle = (service: { state: 'starting' | 'running' | 'restarting'; restart
 const running = (id: string, service: Parameters<typeof handle>[0] = null): RunningJob => ({ lease: lease(id), handle: handle(service) });
 
 describe('registration', () => {
-  const detected: Detected = { capabilities: ['GENERAL', 'GPU'], gpus: [{ model: 'H100', memoryMb: 81_559 }], memoryMb: 4096, cpus: 8, host: 'box' };
+  const gpus = [{ index: 0, uuid: 'GPU-1', model: 'H100', memoryMb: 81_559, freeMemoryMb: 80_000 }];
+  const detected: Detected = { capabilities: ['GENERAL', 'GPU'], gpus, gpuError: null, memoryMb: 4096, cpus: 8, host: 'box' };
 
   it('announces detected capabilities plus extra tags, upper-cased, each once', () => {
     expect(mergeCapabilities(['GENERAL', 'GPU'], ['gpu', 'fast', 'FAST'])).toEqual(['GENERAL', 'GPU', 'FAST']);
@@ -39,8 +40,13 @@ describe('registration', () => {
       capabilities: ['GENERAL'],
       slots: 2,
       ephemeral: true,
-      info: { host: 'box', cpus: 8, memoryMb: 4096, gpus: detected.gpus, version: '0.1.0' },
+      resources: { cpus: 8, memoryMb: 4096, gpus, gpuError: null },
+      info: { host: 'box', version: '0.1.0' },
     });
+  });
+
+  it('offers no CPUs, memory or GPUs when it takes only jobs that ask for none', () => {
+    expect(registrationRequest({ name: 'a', capabilities: ['GENERAL'], slots: 2, ephemeral: true, detected, slotsOnly: true }).resources).toEqual({ cpus: 0, memoryMb: 0, gpus: [], gpuError: null });
   });
 
   it('retries an unreachable or overloaded control plane, not a refusal', () => {

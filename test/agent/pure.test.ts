@@ -22,13 +22,19 @@ describe('interpreter choice', () => {
 });
 
 describe('job environment', () => {
-  const job = { id: 'j1', run: 2, attempt: 3, dag: null, type: 'RUN_PAYLOAD' as const, file: 'a.py', payloadHash: null, script: null, archive: null, args: [], port: 8080, timeoutMs: null, env: { FOO: 'bar' } };
+  const job = { id: 'j1', run: 2, attempt: 3, dag: null, type: 'RUN_PAYLOAD' as const, file: 'a.py', payloadHash: null, script: null, archive: null, args: [], port: 8080, timeoutMs: null, env: { FOO: 'bar' }, assigned: { gpus: [], cpus: 0, memoryMb: 0 } };
   it('adds identity, bridge, SDK path and job env; hides the agent token', () => {
     const env = jobEnv({ base: { PATH: '/bin', PYTHONPATH: '/mine', TITAN_AGENT_TOKEN: 'secret' }, job, url: 'http://cp', bridgePort: 4242, pythonPath: ['/ws/src'] });
     expect(env).toMatchObject({ TITAN_JOB_ID: 'j1', TITAN_RUN: '2', TITAN_ATTEMPT: '3', TITAN_HOST: '127.0.0.1', TITAN_PORT: '4242', TITAN_URL: 'http://cp', PORT: '8080', TITAN_SERVICE_PORT: '8080', FOO: 'bar', PATH: '/bin' });
     expect(env.PYTHONPATH).toBe(['/ws/src', SDK_PYTHON, '/mine'].join(path.delimiter));
     expect(env.TITAN_AGENT_TOKEN).toBeUndefined();
     expect(fs.existsSync(path.join(SDK_PYTHON, 'titan_sdk'))).toBe(true);
+    expect(env.CUDA_VISIBLE_DEVICES).toBeUndefined(); // it holds no GPU: the environment is left as it is
+  });
+  it('pins a job to the GPUs it holds, over whatever its own env says', () => {
+    const assigned = { gpus: [{ index: 1, uuid: 'GPU-b' }, { index: 3, uuid: 'GPU-d' }], cpus: 2.5, memoryMb: 4096 };
+    const env = jobEnv({ base: { CUDA_VISIBLE_DEVICES: '0,1,2,3' }, job: { ...job, env: { CUDA_VISIBLE_DEVICES: '0' }, assigned }, url: 'http://cp' });
+    expect(env).toMatchObject({ CUDA_VISIBLE_DEVICES: '1,3', NVIDIA_VISIBLE_DEVICES: '1,3', CUDA_DEVICE_ORDER: 'PCI_BUS_ID', TITAN_GPUS: '1,3', TITAN_GPU_UUIDS: 'GPU-b,GPU-d', TITAN_CPUS: '2.5', TITAN_MEMORY_MB: '4096' });
   });
 });
 

@@ -116,6 +116,8 @@ export class FakeClient {
       registeredAt: 0,
       info: {},
       jobs,
+      resources: { cpus: 4, memoryMb: 8192, gpus: [], gpuError: null },
+      used: { cpus: 0, memoryMb: 0, gpus: [] },
     });
     return {
       agents: [agent('a1', true, ['GPU', 'GENERAL'], 1, ['DAG-train']), agent('a2', false, ['GENERAL'], 0, []), agent('a3', true, ['GENERAL'], 0, [])],
@@ -123,6 +125,7 @@ export class FakeClient {
       queueDepth: 3,
       queueByRequirement: { GPU: 2, GENERAL: 1 },
       counts: { PENDING: 3, QUEUED: 0, RUNNING: 1, FAILED: 0, DEAD: 0, COMPLETED: 5, CANCELLED: 0 },
+      demand: { at: 0, groups: [], supply: [], backlogged: false, thresholds: { queued: 1, waitMs: 30_000 } },
       services: [{ id: 'DAG-web', agentId: 'a3', node: 'agent-a3', port: 8080, state: 'running', restarts: 0 }],
     };
   }

@@ -161,3 +161,70 @@ describe('legacy grammars', () => {
     expect(() => parseDeploy('srv.py|x|GENERAL')).toThrow(/port/);
   });
 });
+
+describe('resource asks in the REQ field', () => {
+  const task = (req: string) => `A|RUN_PAYLOAD|t.py||${B64}|${req}|1|0|[]`;
+
+  it('reads asks after the tag into the contract fields', () => {
+    expect(parseJobString(task('GPU gpus=2 gpu_memory_mb=40960 memory_mb=8192 cpus=4'))).toMatchObject({
+      requirement: 'GPU',
+      gpus: 2,
+      gpuMemoryMb: 40960,
+      memoryMb: 8192,
+      cpus: 4,
+    });
+  });
+
+  it('takes fractional cpus, any order, extra spaces, and a subset of keys', () => {
+    const j = parseJobString(task('  HIGH_MEM   cpus=0.5  memory_mb=512 '));
+    expect(j).toMatchObject({ requirement: 'HIGH_MEM', cpus: 0.5, memoryMb: 512 });
+    expect(j).not.toHaveProperty('gpus');
+    expect(j).not.toHaveProperty('gpuMemoryMb');
+  });
+
+  it('asks with no tag mean GENERAL', () => {
+    expect(parseJobString(task('gpus=1'))).toMatchObject({ requirement: 'GENERAL', gpus: 1 });
+  });
+
+  it('a bare tag adds no resource fields (the original SDK strings parse as before)', () => {
+    expect(Object.keys(parseJobString(task('GPU'))).sort()).toEqual(
+      ['affinity', 'args', 'delayMs', 'file', 'id', 'parents', 'payloadB64', 'priority', 'requirement', 'type'],
+    );
+  });
+
+  it('works in every kind of job string', () => {
+    expect(parseJobString(`web|DEPLOY_PAYLOAD|srv.py|${B64}|8080|GENERAL memory_mb=256|1|0|[]`)).toMatchObject({ type: 'SERVICE', memoryMb: 256 });
+    expect(parseJobString('B|RUN_ARCHIVE|proj.zip/m.py||GPU gpus=1|1|0|[]')).toMatchObject({ type: 'RUN_ARCHIVE', requirement: 'GPU', gpus: 1 });
+    expect(parseJobString('S|START_ARCHIVE_SERVICE|app.zip/s.py||9000|cpus=2|1|0|[]')).toMatchObject({ type: 'ARCHIVE_SERVICE', requirement: 'GENERAL', cpus: 2 });
+  });
+
+  it('works in RUN and DEPLOY requirements', () => {
+    expect(parseRun('job.py|GPU gpus=1 gpu_memory_mb=16384')).toEqual({
+      type: 'RUN_PAYLOAD', script: 'job.py', file: 'job.py', requirement: 'GPU', gpus: 1, gpuMemoryMb: 16384,
+    });
+    expect(parseDeploy('srv.py|8080|GENERAL cpus=0.25 memory_mb=128')).toMatchObject({ requirement: 'GENERAL', cpus: 0.25, memoryMb: 128 });
+    expect(() => parseRun('job.py|GPU vram=1')).toThrow(/unknown resource 'vram'/);
+  });
+
+  it.each([
+    ['GPU vram=8', /unknown resource 'vram'/],
+    ['GPU gpus=1 gpus=2', /resource 'gpus' is given twice/],
+    ['GPU gpus=', /gpus must be a non-negative number, got ''/],
+    ['GPU gpus=-1', /gpus must be a non-negative number, got '-1'/],
+    ['GPU cpus=half', /cpus must be a non-negative number, got 'half'/],
+    ['GPU cpus=.5', /cpus must be a non-negative number/],
+    ['GPU memory_mb=1e3', /memory_mb must be a non-negative number/],
+    ['GPU fast', /expected key=value resource asks after the tag 'GPU', got 'fast'/],
+    ['GPU gpus=0.5', /gpus: gpus must be a whole number of devices \(fractions are not supported\)/],
+    ['GPU gpu_memory_mb=1.5', /gpuMemoryMb/],
+    ['GPU gpus=65', /gpus/],
+    ['GPU cpus=5000', /cpus/],
+    ['GPU! gpus=1', /requirement/],
+  ])('refuses REQ %s', (req, why) => {
+    expect(() => parseJobString(task(req))).toThrow(why);
+  });
+
+  it('names the job in a DAG payload', () => {
+    expect(() => parseDagPayload(`${task('GPU')} ; ${task('GPU gpus=0.5')}`)).toThrow(/^job 2: gpus: .*fractions are not supported/);
+  });
+});

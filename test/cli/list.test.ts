@@ -1,5 +1,5 @@
 /**
- * `titan jobs`, `dags`, `services`, `status` (job or DAG) and `--json` as real processes against a
+ * `titan jobs`, `dags`, `services`, `status` (job or DAG), `workers`, `stats` and `--json` as real processes against a
  * real control plane in workerd; the table layout itself as plain functions.
  */
 import { spawnSync } from 'node:child_process';
@@ -88,6 +88,31 @@ describe('listing commands', () => {
     expect(services).toEqual([{ id: 'list-svc', agentId: null, node: null, port: 8123, state: 'queued', restarts: 0 }]);
     expect(JSON.parse(titan('workers', '--json').out)).toEqual([]);
     expect(JSON.parse(titan('stats', '--json').out).counts.QUEUED).toBe(2);
+  });
+
+  it('titan workers, status and stats show GPUs, asks and demand (a stand-in agent registered over HTTP)', async () => {
+    const gpu = (index: number, freeMemoryMb: number) => ({ index, uuid: `GPU-list-${index}`, model: 'Stand-in A100', memoryMb: 40_960, freeMemoryMb });
+    const { agentId } = await plane.agent.registerAgent({ name: 'list-gpu-box', capabilities: ['LIST_GPU'], slots: 2, resources: { cpus: 8, memoryMb: 16_384, gpus: [gpu(0, 40_000), gpu(1, 39_000)] } });
+    await plane.client.submitJob({ id: 'list-train', file: 'a.py', payloadB64: b64('print(1)'), requirement: 'LIST_GPU', gpus: 1, gpuMemoryMb: 20_000, cpus: 2, memoryMb: 1_024 });
+    const { leases } = await plane.agent.lease(agentId, { max: 1, waitMs: 0 });
+    expect(leases.map((l) => l.job.id)).toEqual(['list-train']);
+    const held = leases[0].job.assigned.gpus[0];
+
+    const workers = titan('workers');
+    expect(workers.code).toBe(0);
+    expect(workers.out).toMatch(/^● list-gpu-box\s+GENERAL,LIST_GPU\s+load 1\/2/m);
+    expect(workers.out).toContain('    CPUs 2/8  memory 1024/16384 MiB\n');
+    expect(workers.out).toContain(`    GPU ${held.index} Stand-in A100 40960 MiB (${held.index === 0 ? 40_000 : 39_000} free) — list-train\n`);
+    expect(workers.out).toContain(`    GPU ${1 - held.index} Stand-in A100 40960 MiB (${held.index === 0 ? 39_000 : 40_000} free) — idle`);
+
+    const status = titan('status', 'list-train');
+    expect(status.code).toBe(0);
+    expect(status.out.split('\n').slice(1, 3)).toEqual(['  resources: 1 GPU ≥20000 MiB, 2 CPUs, 1024 MiB memory', `  GPUs: ${held.index} (${held.uuid})`]);
+
+    const stats = titan('stats');
+    expect(stats.code).toBe(0);
+    expect(stats.out).toMatch(/^demand {2}(ok|BACKLOGGED) {2}\(backlogged: ≥\d+ queued/m);
+    expect(stats.out).toMatch(/^free {4}.*LIST_GPU 1\/2 slots, 1\/2 GPUs/m);
   });
 
   it.each([['jobs'], ['dags'], ['services']])('titan %s --help prints usage and contacts nothing', (cmd) => {

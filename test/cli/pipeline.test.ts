@@ -80,9 +80,16 @@ describe('pipelines from files', () => {
       return [];
     };
     expect(refused('hitl.yaml')).toEqual(['unsupported build hitl_message', 'unsupported report hitl_message']);
-    expect(refused('resources.yaml')).toEqual([
-      'unsupported big gpus', 'unsupported big gpu_memory_mb', 'unsupported big memory_mb', 'unsupported big cpus', 'unsupported small cpus',
-    ]);
+    expect(refused('resources.yaml')).toEqual([]);
+  });
+  it('sends resource asks as the JobSpec fields, only those asked', () => {
+    const dag = pipelineToDag(loadPipelineFile(join(FIXTURES, 'resources.yaml')), { readFile: () => new Uint8Array() });
+    expect(dag.jobs[0]).toMatchObject({ id: 'big', gpus: 2, gpuMemoryMb: 40960, memoryMb: 65536, cpus: 0.5 });
+    expect(dag.jobs[1]).toMatchObject({ id: 'small', cpus: 4 });
+    expect(dag.jobs[1]).not.toHaveProperty('gpus');
+    expect(dag.jobs[1]).not.toHaveProperty('memoryMb');
+    const plain = pipelineToDag(loadPipelineFile(join(FIXTURES, 'minimal.yaml')), { readFile: () => new Uint8Array() });
+    expect(plain.jobs.flatMap((j) => ['gpus', 'gpuMemoryMb', 'memoryMb', 'cpus'].filter((k) => k in j))).toEqual([]);
   });
   it('rounds delays to whole milliseconds, half up, like the Python SDK', () => {
     expect([0, 0.0005, 0.0015, 1.5, 2].map(delayMs)).toEqual([0, 1, 2, 1500, 2000]);

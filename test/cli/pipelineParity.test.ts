@@ -9,12 +9,14 @@ import { parseJobString } from '../../tcp-bridge/src/jobString';
 /**
  * "The same DAG" across the two SDKs: for every valid fixture, the Python SDK's TITAN_PROTO
  * job strings, read by the bridge's grammar, must give the jobs `titan submit` posts to the
- * HTTP API (ids and parents compared in their stored `DAG-` form), unless one side refuses
- * what its transport cannot carry.
+ * HTTP API (ids and parents compared in their stored `DAG-` form, resource asks included),
+ * unless one side refuses what its transport cannot carry.
  */
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIR = join(ROOT, 'test', 'fixtures', 'pipelines');
 const valid = readdirSync(DIR).filter((f) => f.endsWith('.expected.json')).map((f) => f.replace('.expected.json', ''));
+const RESOURCE_FIELDS = ['gpus', 'gpuMemoryMb', 'memoryMb', 'cpus'] as const;
+const asksResources = (j: JobSpec) => RESOURCE_FIELDS.some((k) => j[k] !== 0);
 const pipelineFile = (stem: string) => readdirSync(DIR).find((f) => f.startsWith(`${stem}.`) && !f.endsWith('.expected.json'))!;
 
 const PY = `
@@ -38,6 +40,7 @@ function pythonJobStrings(paths: string[]): Record<string, string[]> {
 describe('TS and Python submit the same DAG for a pipeline file', () => {
   const paths = valid.map((s) => join(DIR, pipelineFile(s)));
   const py = pythonJobStrings(paths);
+  const comparedWithResources: string[] = [];
 
   it.each(paths.map((p) => [p.split('/').pop()!, p]))('%s', (_name, path) => {
     const p = loadPipelineFile(path);
@@ -47,7 +50,7 @@ describe('TS and Python submit the same DAG for a pipeline file', () => {
     } catch (e) {
       if (!(e instanceof PipelineError)) throw e;
       expect(e.issues.every((i) => i.code === 'unsupported')).toBe(true);
-      return; // HTTP cannot carry it yet (an approval gate or resources)
+      return; // HTTP cannot carry it yet (an approval gate)
     }
     const strings = py[path]!;
     if (strings.every((s) => s === 'unsupported')) return; // TITAN_PROTO cannot carry it
@@ -57,6 +60,12 @@ describe('TS and Python submit the same DAG for a pipeline file', () => {
       return { ...spec, id: dagId(spec.id!), parents: spec.parents.map(dagId) };
     });
     expect(viaBridge).toEqual(viaHttp);
+    if (viaHttp.some(asksResources)) comparedWithResources.push(path);
+  });
+
+  it('compares resource asks, on inline and archive jobs', () => {
+    // Runs after the cases above (vitest keeps declaration order within a file).
+    expect(comparedWithResources.map((p) => p.split('/').pop()).sort()).toEqual(expect.arrayContaining(['resources.yaml', 'resources_project.yaml']));
   });
 
   it('compares enough cases to mean something', () => {

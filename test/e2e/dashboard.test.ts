@@ -187,4 +187,29 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'dashboard in headless Chromium'
     await row.waitFor({ state: 'detached' });
     expect(await page.locator('#approval-jobs').textContent()).toContain('None');
   });
+
+  it("shows an agent's GPUs with the job holding each, the demand panel, and the job's asks and GPUs", async () => {
+    // A stand-in GPU agent registered over the API (no GPU here): last, as it never heartbeats.
+    const gpu = (index: number) => ({ index, uuid: `GPU-e2e-${index}`, model: 'Stand-in <b>A100</b>', memoryMb: 40_960, freeMemoryMb: 30_720 });
+    const { agentId } = await plane.agent.registerAgent({ name: 'e2e-gpu-box', capabilities: ['E2E_GPU'], slots: 2, resources: { cpus: 8, memoryMb: 16_384, gpus: [gpu(0), gpu(1)] } });
+    await plane.client.submitJob({ id: 'e2e-train', file: 't.py', payloadB64: b64('print(1)'), requirement: 'E2E_GPU', gpus: 1, gpuMemoryMb: 20_480, cpus: 2 });
+    const { leases } = await plane.agent.lease(agentId, { max: 1, waitMs: 0 });
+    expect(leases.map((l) => l.job.id)).toEqual(['e2e-train']);
+    const held = leases[0].job.assigned.gpus[0].index;
+
+    await page.goto(`${plane.url}/#/`);
+    const row = page.locator('#agents tr.agent', { hasText: 'e2e-gpu-box' });
+    await row.locator(`li.gpu[data-gpu="${held}"] a[href="#/jobs/e2e-train"]`).waitFor();
+    expect(await row.locator(`li.gpu[data-gpu="${1 - held}"]`).textContent()).toMatch(/GPU \d Stand-in <b>A100<\/b> 40 GiB, 30 GiB free — idle/);
+    expect(await row.textContent()).toContain('2 / 8 CPUs');
+    expect(await page.locator('#agents li.gpu b').allTextContents()).not.toContain('A100');
+    await eventually(() => page.locator('#demand-supply').textContent()).toMatch(/E2E_GPU\s*1\s*1 \/ 2\s*1 \/ 2/);
+    await page.screenshot({ path: join(ARTIFACTS, 'cluster-gpus.png'), fullPage: true });
+
+    await row.locator('a[href="#/jobs/e2e-train"]').click();
+    await page.waitForURL(/#\/jobs\/e2e-train$/);
+    const dd = (label: string) => page.locator('#job-fields dt', { hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd[1]');
+    await eventually(() => dd('Resources').textContent()).toBe('1 GPU ≥20 GiB, 2 CPUs');
+    expect(await dd('Held').textContent()).toMatch(new RegExp(`^GPU ${held} GPU-e2e-${held} · 2 CPUs$`));
+  });
 });

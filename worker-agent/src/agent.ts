@@ -9,9 +9,11 @@ import path from 'node:path';
 import { Agent as Dispatcher } from 'undici';
 import { TitanHttpClient, BRIDGE_TIMEOUTS } from '../../sdk/ts/client';
 import { sleep } from './backoff';
-import { detect, type Detected } from './capabilities';
+import { detect, queryGpus, type Detected } from './capabilities';
+import { GpuWatch } from './gpuWatch';
 import { drainJobs } from './drain';
 import { HeartbeatLoop, applyActions, heartbeatActions } from './heartbeatLoop';
+import { watchIdle } from './idleExit';
 import { JobTable } from './jobTable';
 import { LeaseLoop } from './leaseLoop';
 import { Outbox, resultFiles } from './outbox';
@@ -49,6 +51,15 @@ export interface AgentOptions {
   pythonZygote?: boolean;
   /** Without it (or if it fails) jobs run without TITAN_HOST/TITAN_PORT. */
   startBridge?: BridgeStarter;
+  /**
+   * Offer no CPUs, memory or GPUs to reservations: only jobs that ask for none come here (an
+   * ephemeral agent sharing its host with a supervisor, whose permanent agent owns the devices).
+   */
+  slotsOnly?: boolean;
+  /** Retire (leave the cluster and stop) after this long with no job running or held. */
+  idleExitMs?: number;
+  /** How often GPUs are read again (gpuWatch.ts); TITAN_GPU_POLL_MS in the CLI. */
+  gpuPollMs?: number;
 }
 
 /** Whether agents use the Python zygote unless told otherwise. */
@@ -59,6 +70,8 @@ export interface RunningAgent {
   name: string;
   bridgePort: number;
   stop(graceMs?: number): Promise<void>;
+  /** Resolves once the agent retired on its own after `idleExitMs` idle (never otherwise). */
+  retired: Promise<{ idleMs: number }>;
 }
 
 async function startJobBridge(start: BridgeStarter | undefined, client: TitanHttpClient, log: (line: string) => void) {
@@ -87,7 +100,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const table = new JobTable(slots);
   const registration = new Registration({
     client,
-    request: registrationRequest({ name, capabilities, slots, ephemeral: opts.ephemeral ?? false, detected }),
+    request: registrationRequest({ name, capabilities, slots, ephemeral: opts.ephemeral ?? false, detected, slotsOnly: opts.slotsOnly }),
     heartbeatMs: opts.heartbeatMs,
     log,
     onRequeued: (jobIds) => requeuedLeases(jobIds, table.jobs().map((r) => r.lease)).forEach(lose),
@@ -110,7 +123,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     table.release(leaseId);
   }
   const linkUp = () => outbox.kick();
-  const heartbeat = new HeartbeatLoop({ client, registration, table, lose, linkUp, log });
+  // GPUs are read again while running where there are any, or nvidia-smi failed (it may recover).
+  const gpuWatch = !opts.slotsOnly && (detected.gpus.length || detected.gpuError) ? new GpuWatch({ gpus: detected.gpus, gpuError: detected.gpuError }, () => queryGpus(), opts.gpuPollMs ?? (Number(process.env.TITAN_GPU_POLL_MS) || undefined)) : undefined;
+  const heartbeat = new HeartbeatLoop({ client, registration, table, lose, linkUp, log, gpus: gpuWatch && (() => gpuWatch.report()) });
 
   fs.mkdirSync(workdir, { recursive: true });
   const python = resolvePython(workdir);
@@ -158,8 +173,26 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await Promise.race([deliver(), sleep(5000)]);
   }
   const orders = (o: Parameters<typeof heartbeatActions>[0]['orders']) => applyActions(heartbeatActions({ orders: o, lost: [] }, (id) => table.has(id)), table, lose);
-  const leases = new LeaseLoop({ client, registration, table, reporter, start: jobStarter({ table, ctx, outbox, reporter }), orders, linkUp, log });
+  // Idle retirement (idleExitMs): stop() stops the lease loop first, synchronously, so no lease is
+  // started once retirement has begun; one already on its way is re-queued when we deregister, and
+  // results still riding a lease poll are taken back and delivered first.
+  let retiredWith: (r: { idleMs: number }) => void = () => {};
+  const retired = new Promise<{ idleMs: number }>((resolve) => (retiredWith = resolve));
+  const idle = opts.idleExitMs
+    ? watchIdle({
+        idleExitMs: opts.idleExitMs,
+        busy: () => ({ running: table.size, unsent: reporter.size }),
+        retire: (idleMs) => {
+          if (stopping) return;
+          log(`idle for ${Math.round(idleMs / 1000)} s: retiring`);
+          void stop().then(() => retiredWith({ idleMs }));
+        },
+      })
+    : undefined;
+  const start = jobStarter({ table, ctx, outbox, reporter });
+  const leases = new LeaseLoop({ client, registration, table, reporter, start: idle ? idle.tracked(start) : start, orders, linkUp, log });
   const loops = Promise.all([leases.run(), heartbeat.run()]);
+  gpuWatch?.start();
 
   let stopping = false;
   async function stop(graceMs = 30_000): Promise<void> {
@@ -182,6 +215,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await new Promise((r) => setImmediate(r));
     const unsent = reporter.close();
     heartbeat.stop();
+    gpuWatch?.stop();
+    idle?.stop();
     zygote?.close();
     watchdog.close(); // anything that survived the drain dies now
     try {
@@ -199,5 +234,5 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await Promise.race([loops, sleep(500)]);
   }
 
-  return { id: registration.id, name, bridgePort: bridge?.port ?? 0, stop };
+  return { id: registration.id, name, bridgePort: bridge?.port ?? 0, stop, retired };
 }

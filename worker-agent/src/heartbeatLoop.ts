@@ -7,12 +7,12 @@ import { agentGone, type Registration } from './register';
 type HeartbeatRequest = Parameters<TitanHttpClient['heartbeat']>[1];
 
 /** Keep alive every held lease (running, or result not yet acknowledged); report each service's state. */
-export function heartbeatRequest(running: RunningJob[], held: string[]): HeartbeatRequest {
+export function heartbeatRequest(running: RunningJob[], held: string[], gpus?: HeartbeatRequest['gpus']): HeartbeatRequest {
   const services = running.flatMap((r) => {
     const s = r.handle.service();
     return s ? [{ leaseId: r.lease.leaseId, state: s.state, restarts: s.restarts }] : [];
   });
-  return { leases: held, services };
+  return { leases: held, services, ...(gpus ? { gpus } : {}) };
 }
 
 export type HeartbeatAction = { leaseId: string; kill: 'cancel' | 'stop' } | { leaseId: string; lose: true };
@@ -42,6 +42,8 @@ export interface HeartbeatLoopDeps {
   lose: (leaseId: string) => void;
   linkUp: () => void;
   log: (line: string) => void;
+  /** The GPUs as last read, when this agent watches them (gpuWatch.ts). */
+  gpus?: () => NonNullable<HeartbeatRequest['gpus']>;
 }
 
 /** Every `registration.heartbeatMs` (or at once on `now()`): keep leases alive and apply the answer. */
@@ -69,7 +71,7 @@ export class HeartbeatLoop {
       await this.waker.sleep(registration.heartbeatMs);
       if (this.stopped) break;
       try {
-        const res = await client.heartbeat(registration.id, heartbeatRequest(table.jobs(), table.heldLeases()));
+        const res = await client.heartbeat(registration.id, heartbeatRequest(table.jobs(), table.heldLeases(), this.d.gpus?.()));
         if (failing) this.d.log('control plane reachable again');
         failing = false;
         this.d.linkUp();

@@ -17,10 +17,14 @@ export function mergeCapabilities(detected: string[], extra: string[] = []): str
   return [...new Set([...detected, ...extra.map((c) => c.toUpperCase())])];
 }
 
-/** What the agent tells the control plane about itself. */
-export function registrationRequest(o: { name: string; capabilities: string[]; slots: number; ephemeral: boolean; detected: Detected }): RegisterAgentRequest {
-  const { host, cpus, memoryMb, gpus } = o.detected;
-  return { name: o.name, capabilities: o.capabilities, slots: o.slots, ephemeral: o.ephemeral, info: { host, cpus, memoryMb, gpus, version: '0.1.0' } };
+/**
+ * What the agent tells the control plane about itself. It offers its CPUs, memory and GPUs to
+ * jobs' resource asks, or nothing with `slotsOnly` (then only jobs asking for none come to it).
+ */
+export function registrationRequest(o: { name: string; capabilities: string[]; slots: number; ephemeral: boolean; detected: Detected; slotsOnly?: boolean }): RegisterAgentRequest {
+  const { host, cpus, memoryMb, gpus, gpuError } = o.detected;
+  const resources = o.slotsOnly ? { cpus: 0, memoryMb: 0, gpus: [], gpuError: null } : { cpus, memoryMb, gpus, gpuError };
+  return { name: o.name, capabilities: o.capabilities, slots: o.slots, ephemeral: o.ephemeral, resources, info: { host, version: '0.1.0' } };
 }
 
 /** A refusal (bad token, bad request) will not change by retrying; unreachable, 5xx, 408, 429 may. */

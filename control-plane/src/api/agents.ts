@@ -9,4 +9,5 @@ export function mountAgents(app: App): void {
   route(app, 'deregister', async (c) => relay(c, await cluster(c.env).deregister(c.req.param('id')!)));
   route(app, 'listAgents', async (c) => c.json({ agents: await cluster(c.env).listAgents() }));
   route(app, 'stats', async (c) => c.json(await cluster(c.env).stats()));
+  route(app, 'demand', async (c) => c.json(await cluster(c.env).demand()));
 }

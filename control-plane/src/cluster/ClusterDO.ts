@@ -1,11 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Ack, AgentView, HeartbeatRequest, HeartbeatResponse, JobResult, LeaseResponse, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
 import { isService, isTerminal, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
+import type { DemandGroup, DemandResponse, ResourceAsk } from '../contract/resources';
 import type { StatsResponse } from '../contract/stats';
-import { settingsOf, type SchedulerConfig } from '../config';
-import { nextAlarmAt } from '../core/alarm';
+import { readWebhook, settingsOf, type DemandWebhookConfig, type Settings } from '../config';
+import { earliest, nextAlarmAt } from '../core/alarm';
 import { capabilitiesOf } from '../core/choose';
 import { validateDag, type DagNode } from '../core/dag';
+import { demandChanges, demandOf, nextDemandCheck } from '../core/demand';
+import { totalOf, unschedulableReason } from '../core/resources';
 import type { FollowFacts } from '../core/followEnd';
 import { logVerdict } from '../core/leaseHolder';
 import { graceExpiries } from '../core/restartGrace';
@@ -13,13 +16,17 @@ import { serviceChange } from '../core/services';
 import type { Env } from '../env';
 import { randomId } from '../lib/ids';
 import { fail, ok, type Result } from '../lib/result';
-import { AgentsRepo, toAgentView } from './agentsRepo';
+import { AgentsRepo, resourcesOf, toAgentView } from './agentsRepo';
+import { sendDemandEvents } from './demandWebhook';
 import { Consequences } from './consequences';
-import { leaseFactsOf, storedJobOf, toView } from './jobRow';
+import { askOf, leaseFactsOf, storedJobOf, toView } from './jobRow';
 import { JobsRepo } from './jobsRepo';
 import { dagList, dagView, statsOf } from './reads';
 import { migrate } from './schema';
 import { Waiters } from './waiters';
+
+/** A submitted job as submit's checks read it: its place in the graph, its capability and its resource asks. */
+type Submitted = DagNode & ResourceAsk & { requirement: string };
 
 /**
  * The scheduler of one cluster, as a thin shell: each method loads rows (jobsRepo, agentsRepo),
@@ -27,7 +34,10 @@ import { Waiters } from './waiters';
  * to completion against SQLite, so every mutation is a plain synchronous transaction.
  */
 export class ClusterDO extends DurableObject<Env> {
-  private readonly cfg: SchedulerConfig;
+  private readonly cfg: Settings;
+  private readonly webhook: DemandWebhookConfig | null;
+  /** When the webhook rule looks at demand next (null: nothing queued, nothing remembered). */
+  private demandCheckAt: number | null = null;
   private readonly jobs: JobsRepo;
   private readonly agents: AgentsRepo;
   private readonly waiters = new Waiters(
@@ -42,6 +52,9 @@ export class ClusterDO extends DurableObject<Env> {
     super(ctx, env);
     migrate(ctx.storage.sql);
     this.cfg = settingsOf(env);
+    const hook = readWebhook(env);
+    for (const p of hook.problems) console.warn(`titan config: ${p}`);
+    this.webhook = hook.webhook;
     this.jobs = new JobsRepo(ctx.storage.sql);
     this.agents = new AgentsRepo(ctx.storage.sql);
     this.consequences = new Consequences(
@@ -81,19 +94,24 @@ export class ClusterDO extends DurableObject<Env> {
     return ok({ dag, jobs: check.value });
   }
 
-  /** Submit's checks (ids, parents, cycles, active conflicts) alone: the API asks before it stores any payload. */
-  checkDag(nodes: DagNode[]): Result<{ ok: true }> {
+  /** Submit's checks (ids, parents, cycles, active conflicts, resources) alone: the API asks before it stores any payload. */
+  checkDag(nodes: Submitted[]): Result<{ ok: true }> {
     const check = this.validate(nodes);
     return check.ok ? ok({ ok: true }) : check;
   }
 
-  private validate(nodes: readonly DagNode[]): Result<string[]> {
+  private validate(nodes: readonly Submitted[]): Result<string[]> {
     const existing = (id: string) => {
       const state = this.jobs.stateOf(id);
       return state ? { active: !isTerminal(state) } : undefined;
     };
     const check = validateDag(nodes, existing);
     if (!check.ok) return check.conflict ? fail(409, 'conflict', check.message) : fail(400, 'invalid_dag', check.message);
+    const known = this.agents.all().map((a) => ({ name: a.name, caps: JSON.parse(a.caps) as string[], total: totalOf(resourcesOf(a), false) }));
+    for (const n of nodes) {
+      const why = unschedulableReason(n, known.filter((a) => a.caps.includes(n.requirement)));
+      if (why) return fail(400, 'unschedulable', `job ${n.id}: ${why}`);
+    }
     return ok(check.order);
   }
 
@@ -202,7 +220,7 @@ export class ClusterDO extends DurableObject<Env> {
       this.waiters.dismiss(old, true);
     }
     const id = `${req.name}~${randomId(8)}`;
-    this.agents.insert({ id, name: req.name, caps, slots: req.slots, ephemeral: req.ephemeral, info: req.info ?? {} }, now);
+    this.agents.insert({ id, name: req.name, caps, slots: req.slots, ephemeral: req.ephemeral, info: req.info ?? {}, resources: req.resources }, now);
     this.scheduleAlarm();
     return { agentId: id, capabilities: caps, leaseTtlMs: this.cfg.leaseTtlMs, heartbeatMs: this.cfg.heartbeatMs, requeued };
   }
@@ -245,6 +263,8 @@ export class ClusterDO extends DurableObject<Env> {
     const now = Date.now();
     const expiresAt = now + this.cfg.leaseTtlMs;
     this.agents.touch(agentId, now);
+    // A device back may fit a queued job.
+    if (req.gpus && this.agents.setGpus(agentId, req.gpus)) this.waiters.wakeSoon();
     const res: HeartbeatResponse = { expiresAt, orders: [], lost: [] };
     // Leases lost while the agent was out of reach go back to it if nobody took the job since.
     this.consequences.reinstate(agentId, req.leases, now);
@@ -278,12 +298,33 @@ export class ClusterDO extends DurableObject<Env> {
 
   listAgents(): AgentView[] {
     const now = Date.now();
-    const running = this.jobs.leasedByAgent();
-    return this.agents.all().map((a) => toAgentView(a, running.get(a.id) ?? [], this.consequences.isAlive(a.id, now), this.waiters.has(a.id) ? now : a.last_seen));
+    const held = this.jobs.holdingsByAgent();
+    return this.agents.all().map((a) => toAgentView(a, held.get(a.id) ?? [], this.consequences.isAlive(a.id, now), this.waiters.has(a.id) ? now : a.last_seen));
   }
 
   stats(): StatsResponse {
-    return statsOf(this.jobs, this.listAgents());
+    return statsOf(this.jobs, this.listAgents(), this.demand());
+  }
+
+  /** Demand per capability and resource shape, and what the live agents have free (core/demand). */
+  demand(now = Date.now()): DemandResponse {
+    const shapes = this.jobs.activeShapes().map((r) => ({ requirement: r.requirement, ask: askOf(r), state: r.state, n: r.n, oldest: r.oldest }));
+    const agents = this.consequences.fleet(null, now).map((a) => ({
+      capabilities: JSON.parse(a.row.caps) as string[], alive: true, slots: a.row.slots, usedSlots: a.usedSlots, total: a.total, free: a.free,
+    }));
+    return demandOf(shapes, agents, now, { queued: this.cfg.demandBacklogJobs, waitMs: this.cfg.demandBacklogMs });
+  }
+
+  /** The webhook rule (core/demand demandChanges): send what changed, remember what is backlogged once it was delivered. */
+  private async checkDemand(now: number): Promise<void> {
+    if (!this.webhook) return;
+    const demand = this.demand(now);
+    const prev = JSON.parse(this.jobs.meta('demand_backlogged') ?? '{}') as Record<string, DemandGroup>;
+    const { events, next } = demandChanges(prev, demand);
+    if (events.length && (await sendDemandEvents(this.webhook, events, demand))) this.jobs.setMeta('demand_backlogged', JSON.stringify(next));
+    const queued = demand.groups.reduce((n, g) => n + g.queued, 0);
+    const remembered = Object.keys(JSON.parse(this.jobs.meta('demand_backlogged') ?? '{}')).length;
+    this.demandCheckAt = nextDemandCheck(now, queued, remembered, { queued: this.cfg.demandBacklogJobs, waitMs: this.cfg.demandBacklogMs });
   }
 
   // ------------------------------------------------------------------ time
@@ -299,12 +340,17 @@ export class ClusterDO extends DurableObject<Env> {
     for (const id of this.jobs.takeDelaysDue(now)) this.consequences.promote(id, now);
     this.agents.forgetSilentEphemeral(now - this.cfg.agentSilentMs * 5);
     this.jobs.sweep(now, now - this.cfg.jobRetentionMs);
+    if (this.demandCheckAt !== null && this.demandCheckAt <= now) this.demandCheckAt = null;
+    await this.checkDemand(now);
     this.scheduleAlarm();
   }
 
   /** Keep the one alarm at the earliest thing that needs time to pass. */
   private scheduleAlarm(): void {
-    const next = nextAlarmAt(this.jobs.nextDue(this.cfg.jobRetentionMs), this.alarmAt, Date.now());
+    const due = this.jobs.nextDue(this.cfg.jobRetentionMs);
+    // With a webhook, demand is looked at while jobs are queued (a job queued now is checked soon).
+    const demandAt = this.webhook ? (this.demandCheckAt ?? (this.jobs.hasQueued() ? Date.now() + 500 : null)) : null;
+    const next = nextAlarmAt(earliest(due, demandAt), this.alarmAt, Date.now());
     if (next === null) return;
     this.alarmAt = next;
     void this.ctx.storage.setAlarm(next);

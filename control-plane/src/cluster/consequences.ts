@@ -6,13 +6,14 @@
 import type { Ack, JobResult, Lease } from '../contract/agents';
 import { isTerminal, type JobState } from '../contract/jobs';
 import type { SchedulerConfig } from '../config';
-import { chooseJobs, mergeByRank } from '../core/choose';
+import { chooseJobs, mergeByRank, type Reservation } from '../core/choose';
+import { boundsOf, freeOf, place, reservationTarget, shortOf, totalOf, type FleetAgent, type Free } from '../core/resources';
 import { descendants } from '../core/descendants';
 import { afterLeaseLoss, attemptsAfterRelease, outcomeOf } from '../core/outcome';
 import { reinstatable, resultVerdict } from '../core/leaseHolder';
 import { promotion } from '../core/promotion';
 import { randomId } from '../lib/ids';
-import type { AgentRow, AgentsRepo } from './agentsRepo';
+import { resourcesOf, type AgentRow, type AgentsRepo } from './agentsRepo';
 import { leaseFactsOf as leaseFacts, specOf, toLeasedJob, type JobRow } from './jobRow';
 import type { JobsRepo } from './jobsRepo';
 
@@ -152,19 +153,54 @@ export class Consequences {
   }
 
   freeSlots(agent: AgentRow, asked: number): number {
-    return Math.max(0, Math.min(asked, agent.slots - this.jobs.runningOn(agent.id)));
+    return Math.max(0, Math.min(asked, agent.slots - this.jobs.holdingsOn(agent.id).length));
   }
 
-  /** Lease up to `max` queued jobs to an agent: one ordered index walk per capability, merged, then chosen (core/choose). */
+  /**
+   * Lease up to `max` queued jobs to an agent: one ordered index walk per capability (skipping
+   * what cannot fit its free resources), merged, then chosen and placed (core/choose, core/resources).
+   */
   take(agent: AgentRow, max: number, now: number): Lease[] {
     const caps: string[] = JSON.parse(agent.caps);
-    const queued = mergeByRank(caps.map((cap) => this.jobs.queuedFor(cap, max * 4 + 16)));
-    const chosen = chooseJobs(queued, { id: agent.id, capabilities: new Set(caps) }, (a) => this.isAlive(a, now), max);
+    const total = totalOf(resourcesOf(agent));
+    const free = freeOf(total, this.jobs.holdingsOn(agent.id));
+    const bounds = boundsOf(free);
+    const queued = mergeByRank(caps.map((cap) => this.jobs.queuedFor(cap, max * 4 + 16, bounds)));
+    const reservation = this.reservationFor(agent.id, caps, total, free, now);
+    const chosen = chooseJobs(queued, { id: agent.id, capabilities: new Set(caps), free }, (a) => this.isAlive(a, now), max, reservation);
     const expiresAt = now + this.cfg.leaseTtlMs;
-    return chosen.map((c) => {
+    return chosen.map(({ candidate, assigned }) => {
       const leaseId = `L${randomId(14)}`;
-      return { leaseId, expiresAt, job: toLeasedJob(this.jobs.startLease(c.id, leaseId, agent, expiresAt, now)) };
+      return { leaseId, expiresAt, job: toLeasedJob(this.jobs.startLease(candidate.id, leaseId, agent, expiresAt, now, assigned)) };
     });
+  }
+
+  /**
+   * Whether this agent holds back for a job that has waited past reserveAfterMs (core/resources):
+   * the best-ranked such job this agent could ever hold, does not fit now, and for which it is
+   * the agent lacking the least.
+   */
+  private reservationFor(agentId: string, caps: readonly string[], total: Free, free: Free, now: number): Reservation | null {
+    const starving = this.jobs.starving(now - this.cfg.reserveAfterMs, 16).filter((c) => caps.includes(c.requirement));
+    for (const c of starving) {
+      if (!place(c.ask, total) || place(c.ask, free)) continue;
+      if (reservationTarget(c.ask, this.fleet(c.requirement, now)) !== agentId) continue;
+      return { priority: c.priority, seq: c.seq, short: shortOf(c.ask, free) };
+    }
+    return null;
+  }
+
+  /** Live agents offering a capability, with their total and free resources. */
+  fleet(capability: string | null, now: number): (FleetAgent & { row: AgentRow; usedSlots: number })[] {
+    const held = this.jobs.holdingsByAgent();
+    return this.agents
+      .all()
+      .filter((a) => (capability === null || (JSON.parse(a.caps) as string[]).includes(capability)) && this.isAlive(a.id, now))
+      .map((row) => {
+        const total = totalOf(resourcesOf(row));
+        const mine = held.get(row.id) ?? [];
+        return { id: row.id, row, total, free: freeOf(total, mine.flatMap((h) => (h.assigned ? [h.assigned] : []))), usedSlots: mine.length };
+      });
   }
 
   isAlive(agentId: string, now: number): boolean {

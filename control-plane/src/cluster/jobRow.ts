@@ -2,10 +2,11 @@
 import type { z } from 'zod';
 import type { LeasedJob } from '../contract/agents';
 import type { LeaseFacts } from '../core/leaseHolder';
+import type { Assignment, ResourceAsk } from '../contract/resources';
 import { isService, StoredJob, userStatus, type HistoryEntry, type JobState, type JobType, type JobView, type ServiceInfo } from '../contract/jobs';
 
 /** The part of a job kept as JSON in `jobs.spec`: what is fixed for a run and has no column of its own. */
-export const StoredSpec = StoredJob.omit({ id: true, type: true, requirement: true, priority: true, maxRetries: true });
+export const StoredSpec = StoredJob.omit({ id: true, type: true, requirement: true, priority: true, maxRetries: true, gpus: true, gpuMemoryMb: true, cpus: true, memoryMb: true });
 export type StoredSpec = z.output<typeof StoredSpec>;
 
 export interface JobRow {
@@ -36,6 +37,12 @@ export interface JobRow {
   finished_at: number | null;
   service_state: string | null;
   restarts: number;
+  gpus: number;
+  gpu_memory_mb: number;
+  cpus: number;
+  memory_mb: number;
+  assigned: string | null;
+  queued_at: number | null;
   [k: string]: SqlStorageValue;
 }
 
@@ -55,8 +62,21 @@ export function specJson(j: StoredJob): string {
 
 /** The stored job a row holds: its columns and its spec together (also what a new run starts from). */
 export function storedJobOf(row: JobRow): StoredJob {
-  return { ...specOf(row), id: row.id, type: row.type, requirement: row.requirement, priority: row.priority, maxRetries: row.max_retries };
+  return { ...specOf(row), id: row.id, type: row.type, requirement: row.requirement, priority: row.priority, maxRetries: row.max_retries, ...askOf(row) };
 }
+
+/** The resource asks a row holds in its columns. */
+export const askOf = (row: Pick<JobRow, 'gpus' | 'gpu_memory_mb' | 'cpus' | 'memory_mb'>): ResourceAsk => ({
+  gpus: row.gpus, gpuMemoryMb: row.gpu_memory_mb, cpus: row.cpus, memoryMb: row.memory_mb,
+});
+
+/** What a run holds, as stored (NULL: nothing). */
+export const assignedOf = (row: Pick<JobRow, 'assigned'>): Assignment | null => (row.assigned ? (JSON.parse(row.assigned) as Assignment) : null);
+
+/** The stored form of a holding: NULL when it holds nothing, so the common case costs no JSON. */
+export const assignedJson = (a: Assignment): string | null => (a.gpus.length || a.cpus || a.memoryMb ? JSON.stringify(a) : null);
+
+const NOTHING: Assignment = { gpus: [], cpus: 0, memoryMb: 0 };
 
 export function toView(row: JobRow, history?: HistoryEntry[]): JobView {
   const { env: _env, ...fields } = storedJobOf(row);
@@ -76,6 +96,7 @@ export function toView(row: JobRow, history?: HistoryEntry[]): JobView {
     finishedAt: row.finished_at,
     readyAt: row.ready_at,
     service: isService(row.type) ? { state: (row.service_state ?? 'starting') as ServiceInfo['state'], restarts: row.restarts } : null,
+    assigned: assignedOf(row),
     ...(history ? { history } : {}),
   };
 }
@@ -85,6 +106,7 @@ export function toLeasedJob(row: JobRow): LeasedJob {
   return {
     id: row.id, run: row.run, attempt: row.attempts, dag: row.dag, type: row.type, file: s.file, payloadHash: s.payloadHash,
     script: s.script, archive: s.archive, args: s.args, port: s.port, timeoutMs: s.timeoutMs, env: s.env,
+    assigned: assignedOf(row) ?? NOTHING,
   };
 }
 

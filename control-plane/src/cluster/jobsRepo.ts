@@ -6,11 +6,22 @@
 import { isTerminal, type HistoryEntry, type JobState, type ListJobsQuery, type StoredJob } from '../contract/jobs';
 import type { Order } from '../contract/agents';
 import type { Candidate } from '../core/choose';
+import type { Assignment } from '../contract/resources';
+import { effectiveAsk } from '../core/resources';
 import type { ParentFacts } from '../core/promotion';
 import { assertTransition } from '../core/transitions';
-import { specJson, type JobRow } from './jobRow';
+import { askOf, assignedJson, assignedOf, specJson, type JobRow } from './jobRow';
 
-type Queued = Candidate & { priority: number; seq: number };
+/** Upper bounds of what an agent has free: the queue walk skips rows that cannot fit (core/resources boundsOf). */
+export interface QueueBounds {
+  gpus: number;
+  gpuMemoryMb: number;
+  cpus: number;
+  memoryMb: number;
+}
+const QUEUE_COLUMNS = 'id, requirement, affinity_agent, priority, seq, gpus, gpu_memory_mb, cpus, memory_mb';
+type QueueRow = Pick<JobRow, 'id' | 'requirement' | 'affinity_agent' | 'priority' | 'seq' | 'gpus' | 'gpu_memory_mb' | 'cpus' | 'memory_mb'>;
+const candidateOf = (r: QueueRow): Candidate => ({ id: r.id, requirement: r.requirement, affinityAgent: r.affinity_agent, priority: r.priority, seq: r.seq, ask: askOf(r) });
 type DagRow = { id: string; name: string | null; created_at: number };
 
 export class JobsRepo {
@@ -38,10 +49,13 @@ export class JobsRepo {
     if (prev) assertTransition(j.id, prev.state, 'PENDING');
     const run = prev ? prev.run + 1 : 1;
     const readyAt = j.delayMs > 0 ? now + j.delayMs : null;
+    const ask = effectiveAsk(j);
     this.sql.exec(
-      `INSERT OR REPLACE INTO jobs (id, run, dag, type, spec, requirement, priority, seq, state, ready_at, attempts, max_retries, created_at, restarts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, 0, ?, ?, 0)`,
+      `INSERT OR REPLACE INTO jobs (id, run, dag, type, spec, requirement, priority, seq, state, ready_at, attempts, max_retries, created_at, restarts,
+         gpus, gpu_memory_mb, cpus, memory_mb)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, 0, ?, ?, 0, ?, ?, ?, ?)`,
       j.id, run, dag, j.type, specJson(j), j.requirement, j.priority, ++this.seq, readyAt, j.maxRetries, now,
+      ask.gpus, ask.gpuMemoryMb, ask.cpus, ask.memoryMb,
     );
     this.sql.exec('DELETE FROM edges WHERE child = ?', j.id);
     for (const p of j.parents) this.sql.exec('INSERT INTO edges (parent, child) VALUES (?, ?)', p, j.id);
@@ -73,35 +87,42 @@ export class JobsRepo {
   /** PENDING → QUEUED, held for `affinityAgent` if given. */
   queuePending(job: JobRow, now: number, affinityAgent: string | null): void {
     assertTransition(job.id, job.state, 'QUEUED');
-    this.sql.exec("UPDATE jobs SET state = 'QUEUED', ready_at = NULL, affinity_agent = ? WHERE id = ?", affinityAgent, job.id);
+    this.sql.exec("UPDATE jobs SET state = 'QUEUED', ready_at = NULL, affinity_agent = ?, queued_at = ? WHERE id = ?", affinityAgent, now, job.id);
     this.history(job.id, job.run, now, 'QUEUED', null);
   }
 
   /** FAILED → QUEUED once its backoff is over. */
   queueRetry(job: JobRow, now: number): void {
     assertTransition(job.id, job.state, 'QUEUED');
-    this.sql.exec("UPDATE jobs SET state = 'QUEUED', ready_at = NULL WHERE id = ?", job.id);
+    this.sql.exec("UPDATE jobs SET state = 'QUEUED', ready_at = NULL, queued_at = ? WHERE id = ?", now, job.id);
     this.history(job.id, job.run, now, 'QUEUED', 'retry');
   }
 
   /** RUNNING → QUEUED after its lease was lost; a service starts over. */
   queueLost(job: JobRow, now: number, note: string): void {
     assertTransition(job.id, job.state, 'QUEUED');
-    this.sql.exec("UPDATE jobs SET state = 'QUEUED', order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END WHERE id = ?", job.id);
+    this.sql.exec(
+      "UPDATE jobs SET state = 'QUEUED', queued_at = ?, order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END WHERE id = ?",
+      now, job.id,
+    );
     this.history(job.id, job.run, now, 'QUEUED', note);
   }
 
-  /** QUEUED → RUNNING under a new lease (a late result of the lease lost before is refused from now on); returns the updated row. */
-  startLease(id: string, leaseId: string, agent: { id: string; name: string }, expires: number, now: number): JobRow {
+  /**
+   * QUEUED → RUNNING under a new lease, holding `assigned` on the agent (a late result of the lease
+   * lost before is refused from now on); returns the updated row.
+   */
+  startLease(id: string, leaseId: string, agent: { id: string; name: string }, expires: number, now: number, assigned: Assignment): JobRow {
     assertTransition(id, 'QUEUED', 'RUNNING'); // candidates come from the QUEUED index only
     this.sql.exec(
       `UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, lease_id = ?, agent_id = ?, lease_expires = ?, last_agent = ?, prev_lease_id = NULL,
-         node = ?, started_at = ?, order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END
+         node = ?, started_at = ?, order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END, assigned = ?
        WHERE id = ?`,
-      leaseId, agent.id, expires, agent.id, agent.name, now, id,
+      leaseId, agent.id, expires, agent.id, agent.name, now, assignedJson(assigned), id,
     );
     const row = this.get(id)!;
-    this.history(id, row.run, now, 'RUNNING', `attempt ${row.attempts} on ${agent.name}`);
+    const gpus = assigned.gpus.length ? ` with GPU ${assigned.gpus.map((g) => g.index).join(',')}` : '';
+    this.history(id, row.run, now, 'RUNNING', `attempt ${row.attempts} on ${agent.name}${gpus}`);
     return row;
   }
 
@@ -112,15 +133,59 @@ export class JobsRepo {
     this.history(job.id, job.run, now, 'RUNNING', `lease ${job.prev_lease_id} back with its agent (the job was not leased again)`);
   }
 
-  /** One capability's queue in lease order, cut at `limit` (an ordered walk of the jobs_queue index). */
-  queuedFor(requirement: string, limit: number): Queued[] {
+  /**
+   * One capability's queue in lease order, cut at `limit` (an ordered walk of the jobs_queue index),
+   * without the jobs that cannot fit within `bounds`: a big job does not hide the small ones behind it.
+   */
+  queuedFor(requirement: string, limit: number, bounds: QueueBounds): Candidate[] {
     return this.sql
-      .exec<{ id: string; requirement: string; affinity_agent: string | null; priority: number; seq: number }>(
-        "SELECT id, requirement, affinity_agent, priority, seq FROM jobs WHERE state = 'QUEUED' AND requirement = ? ORDER BY priority DESC, seq ASC LIMIT ?",
-        requirement, limit,
+      .exec<QueueRow>(
+        `SELECT ${QUEUE_COLUMNS} FROM jobs WHERE state = 'QUEUED' AND requirement = ?
+           AND gpus <= ? AND gpu_memory_mb <= ? AND cpus <= ? AND memory_mb <= ?
+         ORDER BY priority DESC, seq ASC LIMIT ?`,
+        requirement, bounds.gpus, bounds.gpuMemoryMb, bounds.cpus, bounds.memoryMb, limit,
       )
       .toArray()
-      .map((r) => ({ id: r.id, requirement: r.requirement, affinityAgent: r.affinity_agent, priority: r.priority, seq: r.seq }));
+      .map(candidateOf);
+  }
+
+  /** Queued jobs with resource asks that entered the queue at or before `before` (the partial jobs_asking index), best ranked first. */
+  starving(before: number, limit: number): Candidate[] {
+    return this.sql
+      .exec<QueueRow>(
+        `SELECT ${QUEUE_COLUMNS} FROM jobs WHERE state = 'QUEUED' AND queued_at <= ? AND (gpus > 0 OR cpus > 0 OR memory_mb > 0)
+         ORDER BY priority DESC, seq ASC LIMIT ?`,
+        before, limit,
+      )
+      .toArray()
+      .map(candidateOf);
+  }
+
+  /** What the leases an agent holds hold (one probe of the jobs_agent index); its length is the slots in use. */
+  holdingsOn(agentId: string): Assignment[] {
+    return this.sql
+      .exec<{ assigned: string | null }>('SELECT assigned FROM jobs WHERE agent_id = ? AND lease_id IS NOT NULL', agentId)
+      .toArray()
+      .map((r) => assignedOf(r) ?? { gpus: [], cpus: 0, memoryMb: 0 });
+  }
+
+  /** Every held lease's holding, by agent (for the fleet-wide views: reservation target, demand). */
+  holdingsByAgent(): Map<string, { jobId: string; assigned: Assignment | null }[]> {
+    const out = new Map<string, { jobId: string; assigned: Assignment | null }[]>();
+    for (const r of this.sql.exec<{ id: string; agent_id: string; assigned: string | null }>('SELECT id, agent_id, assigned FROM jobs WHERE lease_id IS NOT NULL').toArray()) {
+      (out.get(r.agent_id) ?? out.set(r.agent_id, []).get(r.agent_id)!).push({ jobId: r.id, assigned: assignedOf(r) });
+    }
+    return out;
+  }
+
+  /** Queued and running jobs by requirement and resource shape, with the oldest queue entry (for the demand view). */
+  activeShapes(): { requirement: string; gpus: number; gpu_memory_mb: number; cpus: number; memory_mb: number; state: 'QUEUED' | 'RUNNING'; n: number; oldest: number | null }[] {
+    return this.sql
+      .exec<{ requirement: string; gpus: number; gpu_memory_mb: number; cpus: number; memory_mb: number; state: 'QUEUED' | 'RUNNING'; n: number; oldest: number | null }>(
+        `SELECT requirement, gpus, gpu_memory_mb, cpus, memory_mb, state, COUNT(*) AS n, MIN(queued_at) AS oldest
+         FROM jobs WHERE state IN ('QUEUED', 'RUNNING') GROUP BY requirement, gpus, gpu_memory_mb, cpus, memory_mb, state`,
+      )
+      .toArray();
   }
 
   byLease(leaseId: string, agentId: string): JobRow | undefined {
@@ -155,10 +220,6 @@ export class JobsRepo {
   /** The lease ids an agent holds now (one probe of the jobs_agent index). */
   leaseIdsOf(agentId: string): Set<string> {
     return new Set(this.sql.exec<{ lease_id: string }>('SELECT lease_id FROM jobs WHERE agent_id = ? AND lease_id IS NOT NULL', agentId).toArray().map((r) => r.lease_id));
-  }
-
-  runningOn(agentId: string): number {
-    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM jobs WHERE agent_id = ? AND lease_id IS NOT NULL', agentId).one().n;
   }
 
   setOrder(id: string, action: 'cancel' | 'stop'): void {
@@ -268,13 +329,16 @@ export class JobsRepo {
     return this.sql.exec<JobRow>(sql, ...args, q.limit).toArray();
   }
 
-  /** Jobs holding a lease, by agent. */
-  leasedByAgent(): Map<string, string[]> {
-    const running = new Map<string, string[]>();
-    for (const r of this.sql.exec<{ id: string; agent_id: string }>('SELECT id, agent_id FROM jobs WHERE lease_id IS NOT NULL').toArray()) {
-      (running.get(r.agent_id) ?? running.set(r.agent_id, []).get(r.agent_id)!).push(r.id);
-    }
-    return running;
+  hasQueued(): boolean {
+    return this.sql.exec("SELECT 1 FROM jobs WHERE state = 'QUEUED' LIMIT 1").toArray().length > 0;
+  }
+
+  meta(k: string): string | null {
+    return this.sql.exec<{ v: string }>('SELECT v FROM meta WHERE k = ?', k).toArray()[0]?.v ?? null;
+  }
+
+  setMeta(k: string, v: string): void {
+    this.sql.exec('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)', k, v);
   }
 
   countByState(): Partial<Record<JobState, number>> {

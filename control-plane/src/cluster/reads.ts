@@ -1,6 +1,7 @@
 /** The ClusterDO's read-only answers, assembled from the repositories (no decisions, no writes). */
 import type { AgentView } from '../contract/agents';
 import type { DagView } from '../contract/jobs';
+import type { DemandResponse } from '../contract/resources';
 import type { StatsResponse } from '../contract/stats';
 import { fail, ok, type Result } from '../lib/result';
 import { specOf, toServiceSummary, toView } from './jobRow';
@@ -19,7 +20,7 @@ export function dagList(jobs: JobsRepo, limit: number) {
   return { dags: jobs.recentDags(limit).map((d) => ({ id: d.id, name: d.name, createdAt: d.created_at, counts: d.counts })) };
 }
 
-export function statsOf(jobs: JobsRepo, agents: AgentView[]): StatsResponse {
+export function statsOf(jobs: JobsRepo, agents: AgentView[], demand: DemandResponse): StatsResponse {
   const counts = { PENDING: 0, QUEUED: 0, RUNNING: 0, FAILED: 0, DEAD: 0, COMPLETED: 0, CANCELLED: 0, ...jobs.countByState() };
   return {
     agents,
@@ -28,5 +29,6 @@ export function statsOf(jobs: JobsRepo, agents: AgentView[]): StatsResponse {
     queueByRequirement: jobs.queueByRequirement(),
     counts,
     services: jobs.activeServices().map(toServiceSummary),
+    demand,
   };
 }

@@ -67,11 +67,22 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 export const MIGRATIONS: readonly (readonly [table: string, column: string, type: string])[] = [
   ['jobs', 'prev_lease_id', 'TEXT'],
   ['lease_results', 'run', 'INTEGER'],
+  // Resource asks (effective: gpu_memory_mb alone counts one GPU), what a run holds (JSON
+  // Assignment, NULL when nothing), and when it last entered the queue (for starvation).
+  ['jobs', 'gpus', 'INTEGER NOT NULL DEFAULT 0'],
+  ['jobs', 'gpu_memory_mb', 'INTEGER NOT NULL DEFAULT 0'],
+  ['jobs', 'cpus', 'REAL NOT NULL DEFAULT 0'],
+  ['jobs', 'memory_mb', 'INTEGER NOT NULL DEFAULT 0'],
+  ['jobs', 'assigned', 'TEXT'],
+  ['jobs', 'queued_at', 'INTEGER'],
+  // What an agent offers (JSON AgentResources); GPUs refreshed by its heartbeats.
+  ['agents', 'resources', "TEXT NOT NULL DEFAULT '{}'"],
 ];
 
 /** Indexes on migrated columns, created after MIGRATIONS ran. */
 export const MIGRATED_INDEXES = `
 CREATE INDEX IF NOT EXISTS jobs_prev_lease ON jobs(prev_lease_id);
+CREATE INDEX IF NOT EXISTS jobs_asking ON jobs(state, queued_at) WHERE gpus > 0 OR cpus > 0 OR memory_mb > 0;
 `;
 
 /** Create the tables, then add every migrated column an older state dir lacks. */

@@ -1,20 +1,18 @@
 import * as z from 'zod';
 import { LIMITS, Tag } from './common';
 import { RunFields, StoredJob } from './jobs';
-
-export const GpuInfo = z.object({ model: z.string(), memoryMb: z.number().int().nonnegative() });
+import { AgentResources, AgentUsage, Assignment } from './resources';
 
 export const RegisterAgentRequest = z.object({
   name: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:@-]+$/),
   capabilities: z.array(Tag).max(64).default([]),
   slots: z.number().int().min(1).max(1024).default(4),
   ephemeral: z.boolean().default(false),
+  /** What it offers to jobs' resource asks (see contract/resources). */
+  resources: AgentResources.prefault({}),
   info: z
     .object({
       host: z.string().max(255).optional(),
-      cpus: z.number().int().optional(),
-      memoryMb: z.number().int().optional(),
-      gpus: z.array(GpuInfo).max(64).optional(),
       version: z.string().max(64).optional(),
     })
     .default({}),
@@ -65,7 +63,7 @@ export type LeaseRequest = z.output<typeof LeaseRequest>;
 /** What an agent needs to run one attempt: the stored job's runnable fields, its run, env included. */
 export const LeasedJob = StoredJob.pick({ id: true, type: true, file: true, payloadHash: true, script: true, archive: true, args: true, port: true, timeoutMs: true, env: true })
   .extend(RunFields.shape)
-  .extend({ attempt: z.number().int() });
+  .extend({ attempt: z.number().int(), /** The devices and reservations this attempt holds: the agent pins it to them. */ assigned: Assignment });
 export type LeasedJob = z.output<typeof LeasedJob>;
 
 export const Lease = z.object({ leaseId: z.string(), expiresAt: z.number(), job: LeasedJob });
@@ -97,6 +95,8 @@ export type ServiceReport = z.output<typeof ServiceReport>;
 export const HeartbeatRequest = z.object({
   leases: z.array(z.string()).max(4096).default([]),
   services: z.array(ServiceReport).max(4096).default([]),
+  /** The GPUs as last read (free memory, devices gone or back, nvidia-smi failing); absent: unchanged. */
+  gpus: AgentResources.pick({ gpus: true, gpuError: true }).optional(),
 });
 export type HeartbeatRequestInput = z.input<typeof HeartbeatRequest>;
 export type HeartbeatRequest = z.output<typeof HeartbeatRequest>;
@@ -122,6 +122,10 @@ export const AgentView = z.object({
   registeredAt: z.number(),
   info: z.record(z.string(), z.unknown()),
   jobs: z.array(z.string()),
+  /** What it offers (GPUs with their free memory as last read). */
+  resources: AgentResources,
+  /** What its running jobs hold: each GPU with the job holding it. */
+  used: AgentUsage,
 });
 export type AgentView = z.output<typeof AgentView>;
 export const AgentListResponse = z.object({ agents: z.array(AgentView) });

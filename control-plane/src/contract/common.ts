@@ -28,6 +28,7 @@ export const ErrorCode = z.enum([
   'not_found',
   'conflict',
   'invalid_dag',
+  'unschedulable',
   'payload_too_large',
   'unavailable',
   'internal',

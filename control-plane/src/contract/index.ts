@@ -4,4 +4,5 @@ export * from './agents';
 export * from './store';
 export * from './logs';
 export * from './stats';
+export * from './resources';
 export * from './routes';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isBase64, JobId, LIMITS, SafeName, SafeRelativePath, Sha256, Tag } from './common';
+import { Assignment, ResourceAsk } from './resources';
 
 export const JobType = z.enum(['RUN_PAYLOAD', 'RUN_ARCHIVE', 'SERVICE', 'ARCHIVE_SERVICE']);
 export type JobType = z.output<typeof JobType>;
@@ -78,6 +79,7 @@ export const JobFields = z.object({
   timeoutMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).nullable().default(null),
   port: z.number().int().min(0).max(65535).default(0),
   env: z.record(EnvName, z.string().max(LIMITS.maxArgLength)).default({}),
+  ...ResourceAsk.shape,
 });
 
 /** Where a job's code comes from; a submission names exactly one (see JobSpec). */
@@ -163,6 +165,8 @@ export const JobView = StoredJob.omit({ env: true })
     finishedAt: z.number().nullable(),
     readyAt: z.number().nullable(),
     service: ServiceInfo.nullable(),
+    /** What its run holds (or held) on its agent: GPUs, CPUs, memory; null before it first ran. */
+    assigned: Assignment.nullable(),
     history: z.array(HistoryEntry).optional(),
   });
 export type JobView = z.output<typeof JobView>;

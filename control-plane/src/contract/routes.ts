@@ -16,6 +16,7 @@ import {
 import { DagListResponse, DagView, JobListResponse, JobResponse, ListDagsQuery, NameDagRequest, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest } from './jobs';
 import { AppendLogsRequest, AppendLogsResponse, FollowLogsQuery, LogsQuery, LogsResponse } from './logs';
 import { KeyListQuery, KeyListResponse, KeyQuery, KvGetResponse, KvPutRequest, SAddRequest, SAddResponse, SMembersResponse } from './store';
+import { DemandResponse } from './resources';
 import { ArtifactListResponse, ArtifactPutResponse, BlobPutResponse, StatsResponse } from './stats';
 
 /** Who may call a route: `client` tokens (SDK, bridge, CLI, dashboard), `agent` tokens, either, or anyone. */
@@ -63,6 +64,7 @@ export const ROUTES = {
   deregister: { method: 'post', path: '/v1/agents/{id}/deregister', role: 'agent', summary: 'Leave the cluster; held jobs are re-queued', response: Ok },
   listAgents: { method: 'get', path: '/v1/agents', role: 'any', summary: 'Agents with capabilities, load, last seen', response: AgentListResponse },
   stats: { method: 'get', path: '/v1/stats', role: 'any', summary: 'Cluster summary', response: StatsResponse },
+  demand: { method: 'get', path: '/v1/demand', role: 'any', summary: 'Demand per capability and resource shape, and free capacity (for autoscalers)', response: DemandResponse },
 
   kvGet: { method: 'get', path: '/v1/store/kv', role: 'any', summary: 'Get a string (null when absent)', query: KeyQuery, response: KvGetResponse },
   kvPut: { method: 'put', path: '/v1/store/kv', role: 'any', summary: 'Set a string', body: KvPutRequest, response: Ok },

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AgentView } from './agents';
 import { JobState } from './jobs';
+import { DemandResponse } from './resources';
 
 export const StatsResponse = z.object({
   agents: z.array(AgentView),
@@ -11,6 +12,8 @@ export const StatsResponse = z.object({
   services: z.array(
     z.object({ id: z.string(), agentId: z.string().nullable(), node: z.string().nullable(), port: z.number().int(), state: z.string(), restarts: z.number().int() }),
   ),
+  /** Demand per capability and resource shape, as GET /v1/demand reports it. */
+  demand: DemandResponse,
 });
 export type StatsResponse = z.output<typeof StatsResponse>;
 

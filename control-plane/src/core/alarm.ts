@@ -11,3 +11,9 @@ export function nextAlarmAt(due: number | null, current: number | null, now: num
   if (current !== null && current <= due && current > now - 1000) return null;
   return Math.max(due, now + 5);
 }
+
+/** The earliest of some due times (null: none is due). */
+export function earliest(...times: (number | null)[]): number | null {
+  const set = times.filter((t): t is number => t !== null);
+  return set.length ? Math.min(...set) : null;
+}

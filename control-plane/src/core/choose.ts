@@ -1,25 +1,53 @@
 /** Which queued jobs an agent gets: a pure choice over candidates already sorted by priority, then age. */
+import type { Assignment, ResourceAsk } from '../contract/resources';
+import { place, without, type Free } from './resources';
 
 export interface Candidate {
   id: string;
   requirement: string;
   /** Agent id that should run this job (affinity to a parent's node), if any. */
   affinityAgent: string | null;
+  priority: number;
+  seq: number;
+  ask: ResourceAsk;
+}
+
+/**
+ * A starving job this agent holds back for (core/resources): candidates ranked after it may not
+ * take the kinds of resource it is short of.
+ */
+export interface Reservation {
+  priority: number;
+  seq: number;
+  short: { gpus: boolean; cpus: boolean; memory: boolean };
+}
+
+const rankedAfter = (c: Candidate, r: Reservation) => c.priority < r.priority || (c.priority === r.priority && c.seq > r.seq);
+
+function blockedBy(c: Candidate, r: Reservation | null): boolean {
+  if (!r || !rankedAfter(c, r)) return false;
+  return (r.short.gpus && (c.ask.gpus > 0 || c.ask.gpuMemoryMb > 0)) || (r.short.cpus && c.ask.cpus > 0) || (r.short.memory && c.ask.memoryMb > 0);
 }
 
 export function chooseJobs(
   candidates: readonly Candidate[],
-  agent: { id: string; capabilities: ReadonlySet<string> },
+  agent: { id: string; capabilities: ReadonlySet<string>; free: Free },
   isAlive: (agentId: string) => boolean,
   max: number,
-): Candidate[] {
-  const out: Candidate[] = [];
+  reservation: Reservation | null = null,
+): { candidate: Candidate; assigned: Assignment }[] {
+  const out: { candidate: Candidate; assigned: Assignment }[] = [];
+  let free = agent.free;
   for (const c of candidates) {
     if (out.length >= max) break;
     if (!agent.capabilities.has(c.requirement)) continue;
     // Affinity holds a job for its parent's node only while that node is alive.
     if (c.affinityAgent && c.affinityAgent !== agent.id && isAlive(c.affinityAgent)) continue;
-    out.push(c);
+    if (blockedBy(c, reservation)) continue;
+    const assigned = place(c.ask, free);
+    if (!assigned) continue; // no head-of-line blocking: smaller jobs behind it still run
+    free = without(free, assigned);
+    out.push({ candidate: c, assigned });
   }
   return out;
 }

@@ -6,14 +6,19 @@
     archive service  ID|START_ARCHIVE_SERVICE|<zip>.zip/<entry>|<args>|<port>|<REQ>|<PRI>|<DELAY>|[parents]
 
 each optionally followed by ``|AFFINITY``. Fields are not escaped, so the SDK
-keeps ``|`` out of args and requirement.
+keeps ``|`` out of args and requirement. REQ may carry resource asks after the tag
+(``GPU gpus=2 gpu_memory_mb=40960 memory_mb=8192 cpus=0.5``; see
+docs/titan-proto-extensions.md); a job that asks for none writes the bare tag, as the
+original SDK did.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import math
 import os
+from decimal import Decimal
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -71,6 +76,12 @@ class TitanJob:
     adds a job ``hitl-gate-<id>`` that waits up to ``max_wait_seconds`` for
     ``TitanClient.approve``/``reject``, and this job's children wait for the gate.
 
+    ``gpus`` (whole devices), ``gpu_memory_mb`` (MiB each of its GPUs must have;
+    alone it means one GPU of that size), ``memory_mb`` (host memory, MiB) and
+    ``cpus`` (cores, fractions allowed) are what the job reserves on its agent;
+    0 asks for nothing. They travel in the REQ field (``GPU gpus=2 cpus=4``);
+    the cluster refuses asks out of its ranges (e.g. more than 64 GPUs).
+
     ``timeout`` and ``max_retries`` are kept on the object for clients of the
     HTTP API; the TITAN_PROTO job-string grammar has no field for them, so
     they are NOT sent by ``TitanClient`` (the cluster's defaults apply).
@@ -93,6 +104,10 @@ class TitanJob:
         max_wait_seconds: int = 172800,
         timeout: float | None = None,
         max_retries: int | None = None,
+        gpus: int = 0,
+        gpu_memory_mb: int = 0,
+        memory_mb: int = 0,
+        cpus: float = 0,
     ) -> None:
         job_id = str(job_id)
         if not job_id or any(c in job_id for c in "|;[],") or job_id != job_id.strip():
@@ -115,6 +130,10 @@ class TitanJob:
         self.max_wait_seconds = int(max_wait_seconds)
         self.timeout = timeout
         self.max_retries = max_retries
+        self.gpus = _count(job_id, "gpus", gpus)
+        self.gpu_memory_mb = _count(job_id, "gpu_memory_mb", gpu_memory_mb)
+        self.memory_mb = _count(job_id, "memory_mb", memory_mb)
+        self.cpus = _cores(job_id, cpus)
         if self.is_service and self.port <= 0:
             raise TitanError(f"service job {job_id!r} needs a port")
         # Read the script now, like the original: a missing file fails at
@@ -143,9 +162,14 @@ class TitanJob:
             body = [archive_pointer(self.filename), self.args]
         else:
             body = [archive_pointer(self.filename), self.args, str(self.port)]
-        fields = [self.id, kind, *body, self.requirement, str(self.priority), str(self.delay)]
+        fields = [self.id, kind, *body, self.req_field(), str(self.priority), str(self.delay)]
         tail = "[" + ",".join(self.parents) + "]"
         return "|".join(fields) + "|" + tail + ("|AFFINITY" if self.affinity else "")
+
+    def req_field(self) -> str:
+        """The REQ field: the tag, then the non-zero resource asks in a fixed order."""
+        asks = [(k, getattr(self, k)) for k in RESOURCE_ASKS]
+        return " ".join([self.requirement, *(f"{k}={_decimal(v)}" for k, v in asks if v)])
 
     def __repr__(self) -> str:
         return (
@@ -190,6 +214,32 @@ def hitl_status_key(gate_id: str) -> str:
     """KV key the gate polls; ``APPROVED``/``REJECTED`` decide it (raw id, no ``DAG-``)."""
     gate_id = str(gate_id)
     return HITL_KEY_PREFIX + (gate_id[4:] if gate_id.startswith("DAG-") else gate_id)
+
+
+RESOURCE_ASKS = ("gpus", "gpu_memory_mb", "memory_mb", "cpus")  # the REQ order
+
+
+def _count(job_id: str, key: str, value: object) -> int:
+    """A whole, non-negative resource amount (bool is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TitanError(f"job {job_id!r}: {key} must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def _cores(job_id: str, value: object) -> int | float:
+    """CPU cores: a finite number >= 0, fractions allowed (bool is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise TitanError(f"job {job_id!r}: cpus must be a number >= 0, got {value!r}")
+    return value
+
+
+def _decimal(value: int | float) -> str:
+    """Plain decimal text the bridge reads: ``4`` not ``4.0``, ``0.0000001`` not ``1e-07``."""
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    return str(value)
 
 
 def _load_b64(filename: str) -> str:

@@ -15,11 +15,13 @@
         depends_on: []
         port: 8080                # services only
         hitl_message: "ok?"       # an approval gate after this job (max_wait_seconds: 172800)
+        gpus: 1                   # resource asks: gpus, gpu_memory_mb, memory_mb, cpus (default 0)
 
 ``project: true`` (the original's flag) zips the pipeline file's own folder as
 ``<name>.zip``. Every problem is reported at once, each with a code, the key and the
 line (``PipelineError.issues``): unknown or duplicate keys, wrong value types,
 duplicate ids, unknown parents, cycles, missing files, services without a port.
+Resource asks are sent in the job string's REQ field (docs/titan-proto-extensions.md).
 The rules are shared with the TypeScript SDK: ``test/fixtures/pipelines`` holds the
 cases both must agree on, and its README states them.
 """
@@ -34,7 +36,7 @@ from pathlib import Path
 
 from .errors import PipelineError
 from .job import TitanJob
-from .pipeline_format import RESOURCE_KEYS, Files, find_cycle, format_issue, normalize_source
+from .pipeline_format import Files, find_cycle, format_issue, normalize_source
 from .pipeline_source import YAML_MISSING, SourceSyntaxError, read_source
 
 __all__ = ["Pipeline", "YAML_MISSING", "find_cycle", "load_pipeline", "normalize_file", "normalize_text"]
@@ -100,19 +102,12 @@ def normalize_file(path: str | os.PathLike[str]) -> dict:
 
 
 def unsupported_over_bridge(normalized: dict) -> list[dict]:
-    """What TITAN_PROTO's job strings cannot carry, refused rather than dropped: resource
-    requests, and args of an inline service (DEPLOY_PAYLOAD has no args field)."""
-    out = []
-    for job in normalized["jobs"]:
-        keys = [k for k in RESOURCE_KEYS if job["resources"][k] != 0]
-        if job["type"] == "service" and job["args"] and not normalized["project"]:
-            keys.append("args")
-        out += [{"code": "unsupported", "key": key, "line": None, "job": job["id"],
-                 "message": f"job '{job['id']}': " + (
-                     "an inline service takes no 'args' over TITAN_PROTO (use a project)" if key == "args"
-                     else f"'{key}' is not supported yet over TITAN_PROTO")}
-                for key in keys]
-    return out
+    """What TITAN_PROTO's job strings cannot carry, refused rather than dropped: args of an
+    inline service (DEPLOY_PAYLOAD has no args field). Resource asks travel in REQ."""
+    return [{"code": "unsupported", "key": "args", "line": None, "job": job["id"],
+             "message": f"job '{job['id']}': an inline service takes no 'args' over TITAN_PROTO (use a project)"}
+            for job in normalized["jobs"]
+            if job["type"] == "service" and job["args"] and not normalized["project"]]
 
 
 def delay_ms(seconds: float) -> int:
@@ -145,6 +140,7 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
             requirement=job["requirement"],
             hitl_message=job["hitl"]["message"] if job["hitl"] else None,
             max_wait_seconds=job["hitl"]["max_wait_seconds"] if job["hitl"] else 172800,
+            **job["resources"],  # gpus, gpu_memory_mb, memory_mb, cpus: TitanJob's keyword names
         )
         for job in normalized["jobs"]
     ]

@@ -201,3 +201,21 @@ def test_reused_connection(cluster, uid):
             assert client.store_put(f"r-{uid}", i) == "OK"
         assert client.store_get(f"r-{uid}") == "19"
         assert client.get_job_status(f"nope-{uid}") == "NULL"
+
+
+PINNED = """import os
+print("TITAN_CPUS=" + os.environ.get("TITAN_CPUS", "-"), "TITAN_MEMORY_MB=" + os.environ.get("TITAN_MEMORY_MB", "-"))
+"""
+
+
+def test_resource_asks_travel_over_titan_proto(client, strict_client, tmp_path, uid):
+    # CPUs and memory the local agents offer: reserved for the job, and said in its environment.
+    job = TitanJob(f"res-{uid}", write_script(tmp_path, "pinned.py", PINNED), cpus=0.5, memory_mb=64)
+    assert client.submit_job(job) == "DAG_ACCEPTED"
+    assert client.wait(job.id, timeout=60) == "COMPLETED"
+    assert "TITAN_CPUS=0.5 TITAN_MEMORY_MB=64" in client.fetch_logs(job.id)
+    # A GPU no known agent has: refused at submit with the reason, nothing stored.
+    gpu_job = TitanJob(f"gpu-{uid}", write_script(tmp_path, "pinned.py", PINNED), gpus=1)
+    with pytest.raises(TitanError, match="no agent can ever run this job"):
+        strict_client.submit_job(gpu_job)
+    assert client.get_job_status(gpu_job.id) == "NULL"

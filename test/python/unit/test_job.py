@@ -129,3 +129,38 @@ def test_timeout_and_retries_kept_but_not_on_wire(script):
 def test_dag_id():
     assert dag_id("x") == "DAG-x"
     assert dag_id("DAG-x") == "DAG-x"
+
+
+def test_resource_asks_follow_the_tag_in_a_fixed_order(script):
+    job = TitanJob("a", script, requirement="GPU", cpus=4, memory_mb=8192, gpu_memory_mb=40960, gpus=2)
+    assert job.to_string() == (
+        f"a|RUN_PAYLOAD|train.py||{B64}|GPU gpus=2 gpu_memory_mb=40960 memory_mb=8192 cpus=4|1|0|[]")
+
+
+def test_only_non_zero_asks_are_written(script):
+    job = TitanJob("web", script, job_type="SERVICE", port=8080, memory_mb=256)
+    assert job.to_string() == f"web|DEPLOY_PAYLOAD|train.py|{B64}|8080|GENERAL memory_mb=256|1|0|[]"
+    archive = TitanJob("t", "proj.zip/m.py", is_archive=True, gpus=1, cpus=0)
+    assert archive.to_string() == "t|RUN_ARCHIVE|proj.zip/m.py||GENERAL gpus=1|1|0|[]"
+
+
+def test_zero_asks_leave_the_original_string(script):
+    asked_nothing = TitanJob("a", script, gpus=0, gpu_memory_mb=0, memory_mb=0, cpus=0.0)
+    assert asked_nothing.to_string() == TitanJob("a", script).to_string()
+    assert TitanJob("a", script).to_string() == f"a|RUN_PAYLOAD|train.py||{B64}|GENERAL|1|0|[]"
+
+
+@pytest.mark.parametrize("cpus, text", [(0.5, "0.5"), (4.0, "4"), (2, "2"), (1e-07, "0.0000001"), (0.1, "0.1")])
+def test_cpus_written_as_plain_decimals(script, cpus, text):
+    assert f"|GENERAL cpus={text}|" in TitanJob("a", script, cpus=cpus).to_string()
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"gpus": -1}, {"gpus": 0.5}, {"gpus": True}, {"gpus": "2"},
+    {"gpu_memory_mb": 1.5}, {"memory_mb": -5}, {"memory_mb": None},
+    {"cpus": -0.5}, {"cpus": False}, {"cpus": "1"}, {"cpus": float("nan")}, {"cpus": float("inf")},
+])
+def test_bad_resource_asks_refused_at_construction(script, kwargs):
+    key = next(iter(kwargs))
+    with pytest.raises(TitanError, match=f"job 'a': {key} must be"):
+        TitanJob("a", script, **kwargs)

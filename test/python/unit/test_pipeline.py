@@ -199,16 +199,19 @@ def test_hitl_message_adds_a_gate():
     assert by_id["deploy"].parents == ["hitl-gate-build", "hitl-gate-report"]
 
 
-def test_what_the_wire_cannot_carry_is_refused_not_dropped(tmp_path):
+def test_resource_asks_go_through_in_the_req_field():
     pytest.importorskip("yaml")
-    with pytest.raises(PipelineError) as err:
-        load_pipeline(FIXTURES / "resources.yaml")
-    assert [(i["code"], i["job"], i["key"]) for i in err.value.issues] == [
-        ("unsupported", "big", "gpus"), ("unsupported", "big", "gpu_memory_mb"),
-        ("unsupported", "big", "memory_mb"), ("unsupported", "big", "cpus"),
-        ("unsupported", "small", "cpus")]
-    with pytest.raises(PipelineError, match="inline service takes no 'args'"):
+    big, small = load_pipeline(FIXTURES / "resources.yaml").jobs
+    assert (big.gpus, big.gpu_memory_mb, big.memory_mb, big.cpus) == (2, 40960, 65536, 0.5)
+    assert big.to_string().split("|")[5] == "GENERAL gpus=2 gpu_memory_mb=40960 memory_mb=65536 cpus=0.5"
+    assert small.to_string().split("|")[5] == "GENERAL cpus=4"
+
+
+def test_what_the_wire_cannot_carry_is_refused_not_dropped():
+    pytest.importorskip("yaml")
+    with pytest.raises(PipelineError, match="inline service takes no 'args'") as err:
         load_pipeline(FIXTURES / "service_port.yaml")
+    assert {(i["code"], i["key"]) for i in err.value.issues} == {("unsupported", "args")}
 
 
 def test_unknown_key_is_an_error_with_its_line():

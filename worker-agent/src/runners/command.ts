@@ -14,6 +14,24 @@ export function commandFor(file: string, args: string[], python = 'python3'): { 
 /** The repo's Python SDK, so job scripts can `from titan_sdk import TitanClient` on any machine. */
 export const SDK_PYTHON = fileURLToPath(new URL('../../../sdk/python', import.meta.url));
 
+/**
+ * What pins a job to what it holds: its GPUs by nvidia-smi index (CUDA_DEVICE_ORDER=PCI_BUS_ID makes
+ * CUDA count them the way nvidia-smi does), for CUDA and for containers, and TITAN_* for scripts.
+ * A job holding no GPU keeps the environment it inherits (it asked for none).
+ */
+export function pinningEnv(assigned: LeasedJob['assigned']): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (assigned.gpus.length) {
+    const indices = assigned.gpus.map((g) => g.index).join(',');
+    env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
+    env.CUDA_VISIBLE_DEVICES = env.NVIDIA_VISIBLE_DEVICES = env.TITAN_GPUS = indices;
+    env.TITAN_GPU_UUIDS = assigned.gpus.map((g) => g.uuid).join(',');
+  }
+  if (assigned.cpus) env.TITAN_CPUS = String(assigned.cpus);
+  if (assigned.memoryMb) env.TITAN_MEMORY_MB = String(assigned.memoryMb);
+  return env;
+}
+
 /** The environment of a job: inherited, plus where it is and how to reach the cluster. */
 export function jobEnv(input: {
   base: NodeJS.ProcessEnv;
@@ -35,6 +53,7 @@ export function jobEnv(input: {
   }
   if (job.port) env.PORT = env.TITAN_SERVICE_PORT = String(job.port);
   Object.assign(env, job.env);
+  Object.assign(env, pinningEnv(job.assigned)); // after the job's own env: its devices are not its to choose
   const py = [...(input.pythonPath ?? []), SDK_PYTHON, env.PYTHONPATH].filter(Boolean);
   env.PYTHONPATH = py.join(path.delimiter);
   env.PYTHONUNBUFFERED = '1';

@@ -1,4 +1,4 @@
-/** Cluster overview: counts by state, the queue by capability, and every agent with its load. */
+/** Cluster overview: counts by state, the queue by capability, demand, and every agent with its load, CPUs, memory and GPUs. */
 import type { AgentView } from '../../../contract/agents';
 import { JobState } from '../../../contract/jobs';
 import { memo } from '../changes';
@@ -6,13 +6,15 @@ import { byId } from '../dom';
 import { time } from '../format';
 import { html, setHtml } from '../html';
 import { formatAgo } from '../layout';
+import { agentGpusHtml, agentReservationsHtml, demandHtml } from '../resources';
 import type { ViewFactory } from '../view';
 
 export const clusterView: ViewFactory = (root, { api }) => {
   setHtml(
     root,
     html`<h2>Cluster</h2><div id="counts" class="cards"></div>
-      <div class="cols"><section><h3>Queue by capability</h3><div id="queue"></div></section></div>
+      <div class="cols"><section><h3>Queue by capability</h3><div id="queue"></div></section>
+        <section><h3>Demand</h3><div id="demand" class="scroll"></div></section></div>
       <section><h3>Agents</h3><div id="agents" class="scroll"></div></section>`,
   );
   const changed = memo();
@@ -34,10 +36,11 @@ export const clusterView: ViewFactory = (root, { api }) => {
           ? html`<table><tr><th>Capability</th><th>Queued</th></tr>${q.map(([k, n]) => html`<tr><td>${k}</td><td>${n}</td></tr>`)}</table>`
           : html`<p class="muted">Nothing queued.</p>`,
       );
+      setHtml(byId('demand'), demandHtml(s.demand));
       setHtml(
         byId('agents'),
         s.agents.length
-          ? html`<table><tr><th>Name</th><th>Capabilities</th><th>Slots</th><th>Load</th><th>Alive</th><th>Last seen</th></tr>${s.agents.map((a) => agentRow(a, now))}</table>`
+          ? html`<table><tr><th>Name</th><th>Capabilities</th><th>Slots</th><th>Load</th><th>CPUs / memory</th><th>GPUs</th><th>Alive</th><th>Last seen</th></tr>${s.agents.map((a) => agentRow(a, now))}</table>`
           : html`<p class="muted">No agents registered. Start one with <code>titan agent</code>.</p>`,
       );
     },
@@ -51,6 +54,8 @@ function agentRow(a: AgentView, now: number) {
       <td>${a.capabilities.map((c, i) => html`${i > 0 && ' '}<span class="tag">${c}</span>`)}</td>
       <td>${a.slots}</td>
       <td><progress max="${a.slots}" value="${a.running}"></progress> ${a.running}/${a.slots} <small class="muted">(${pct}%)</small></td>
+      <td>${agentReservationsHtml(a)}</td>
+      <td>${agentGpusHtml(a)}</td>
       <td>${a.alive ? html`<span class="badge st-COMPLETED">alive</span>` : html`<span class="badge st-FAILED">silent</span>`}</td>
       <td title="${time(a.lastSeen)}">${formatAgo(a.lastSeen, now)}</td></tr>`;
 }

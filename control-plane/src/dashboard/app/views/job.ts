@@ -1,4 +1,4 @@
-/** One job: its fields and status history, Cancel / Retry / Stop, and its live log. */
+/** One job: its fields (resource asks and the GPUs it held among them) and status history, Cancel / Retry / Stop, and its live log. */
 import { isTerminal, type JobView } from '../../../contract/jobs';
 import { AuthError } from '../api';
 import { clock, memo } from '../changes';
@@ -6,6 +6,7 @@ import { byId, say } from '../dom';
 import { badge, dagHref, errorText, jobHref, time } from '../format';
 import { html, setHtml, type Html } from '../html';
 import { formatDuration, jobDurationMs } from '../layout';
+import { askText, assignedHtml } from '../resources';
 import type { ViewFactory } from '../view';
 import { createLogTail } from './jobLog';
 
@@ -79,6 +80,8 @@ function fields(job: JobView, now: number): [string, string | number | Html][] {
     ['File', html`<code>${job.file}</code>${job.archive && ` in ${job.archive}`}${job.script && ` (script ${job.script})`}`],
     ['Args', job.args.length ? html`${job.args.map((a, i) => html`${i > 0 && ' '}<code>${a}</code>`)}` : '–'],
     ['Needs', job.requirement],
+    ['Resources', askText(job) || 'none asked'],
+    ['Held', assignedHtml(job.assigned) ?? '–'],
     ['Priority', job.priority],
     ['Parents', job.parents.length ? links(job.parents) : '–'],
     ['Attempts', `${job.attempts} of ${job.maxRetries + 1}`],
