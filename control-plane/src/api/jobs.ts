@@ -31,7 +31,9 @@ async function prepare(c: Ctx, specs: JobSpec[]): Promise<Response | StoredJob[]
   // again atomically. Payloads stored before need no check: nothing new is written for them.
   const fresh = [...payloads.values()].filter((p) => !isKnownBlob(p.hash));
   if (fresh.length) {
-    const check = await cluster(c.env).checkDag(withIds);
+    const check = await cluster(c.env).checkDag(
+      withIds.map((s) => ({ id: s.id, parents: s.parents, requirement: s.requirement, gpus: s.gpus, gpuMemoryMb: s.gpuMemoryMb, cpus: s.cpus, memoryMb: s.memoryMb })),
+    );
     if (!check.ok) return relay(c, check);
     for (const p of fresh) await putBlob(c.env.ARTIFACTS, p.bytes, p.hash);
   }

@@ -8,7 +8,7 @@ import { earliest, nextAlarmAt } from '../core/alarm';
 import { capabilitiesOf } from '../core/choose';
 import { validateDag, type DagNode } from '../core/dag';
 import { demandChanges, demandOf, nextDemandCheck } from '../core/demand';
-import { totalOf, unschedulableReason } from '../core/resources';
+import { asksNothing, totalOf, unschedulableReason } from '../core/resources';
 import type { FollowFacts } from '../core/followEnd';
 import { logVerdict } from '../core/leaseHolder';
 import { graceExpiries } from '../core/restartGrace';
@@ -107,10 +107,13 @@ export class ClusterDO extends DurableObject<Env> {
     };
     const check = validateDag(nodes, existing);
     if (!check.ok) return check.conflict ? fail(409, 'conflict', check.message) : fail(400, 'invalid_dag', check.message);
-    const known = this.agents.all().map((a) => ({ name: a.name, caps: JSON.parse(a.caps) as string[], total: totalOf(resourcesOf(a), false) }));
-    for (const n of nodes) {
-      const why = unschedulableReason(n, known.filter((a) => a.caps.includes(n.requirement)));
-      if (why) return fail(400, 'unschedulable', `job ${n.id}: ${why}`);
+    const asking = nodes.filter((n) => !asksNothing(n));
+    if (asking.length) {
+      const known = this.agents.all().map((a) => ({ name: a.name, caps: JSON.parse(a.caps) as string[], total: totalOf(resourcesOf(a), false) }));
+      for (const n of asking) {
+        const why = unschedulableReason(n, known.filter((a) => a.caps.includes(n.requirement)));
+        if (why) return fail(400, 'unschedulable', `job ${n.id}: ${why}`);
+      }
     }
     return ok(check.order);
   }
@@ -246,8 +249,7 @@ export class ClusterDO extends DurableObject<Env> {
     // a job it finished while cut off is not leased to it a second time.
     this.consequences.reinstate(agentId, held, now);
     const acks = results.length ? this.consequences.applyResults(agentId, results, now) : [];
-    const free = this.consequences.freeSlots(agent, max);
-    const leases = free > 0 ? this.consequences.take(agent, free, now) : [];
+    const { leases, free } = this.consequences.take(agent, max, now);
     const orders = this.jobs.ordersFor(agentId);
     this.scheduleAlarm();
     // Held only while there is something to wait for: work for free slots, or an order. Results

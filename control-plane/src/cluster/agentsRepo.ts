@@ -1,6 +1,6 @@
 /** SQL over the ClusterDO's `agents` table, and the row → AgentView mapping. */
 import type { AgentView } from '../contract/agents';
-import { AgentResources, type AgentUsage, type Assignment } from '../contract/resources';
+import type { AgentResources, AgentUsage, Assignment } from '../contract/resources';
 
 export interface AgentRow {
   id: string;
@@ -72,9 +72,11 @@ export class AgentsRepo {
   }
 }
 
-/** What an agent offers; rows of older versions (no resources stored) offer nothing. */
+const OFFERS_NOTHING: AgentResources = { cpus: 0, memoryMb: 0, gpus: [], gpuError: null };
+
+/** What an agent offers (validated when it registered); rows of older versions (none stored) offer nothing. */
 export function resourcesOf(a: Pick<AgentRow, 'resources'>): AgentResources {
-  return AgentResources.parse(JSON.parse(a.resources || '{}'));
+  return { ...OFFERS_NOTHING, ...(JSON.parse(a.resources || '{}') as Partial<AgentResources>) };
 }
 
 /** What the leases an agent holds hold, summed, each GPU with its job. */

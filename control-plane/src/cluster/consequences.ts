@@ -147,32 +147,31 @@ export class Consequences {
    */
   takeFor(agentId: string, asked: number): Lease[] | null {
     const agent = this.agents.get(agentId);
-    if (!agent) return null;
-    const free = this.freeSlots(agent, asked);
-    return free > 0 ? this.take(agent, free, Date.now()) : [];
-  }
-
-  freeSlots(agent: AgentRow, asked: number): number {
-    return Math.max(0, Math.min(asked, agent.slots - this.jobs.holdingsOn(agent.id).length));
+    return agent ? this.take(agent, asked, Date.now()).leases : null;
   }
 
   /**
-   * Lease up to `max` queued jobs to an agent: one ordered index walk per capability (skipping
-   * what cannot fit its free resources), merged, then chosen and placed (core/choose, core/resources).
+   * Lease up to `asked` queued jobs to an agent, within its free slots: one ordered index walk per
+   * capability (skipping what cannot fit its free resources), merged, then chosen and placed
+   * (core/choose, core/resources). Also says how many slots were free.
    */
-  take(agent: AgentRow, max: number, now: number): Lease[] {
+  take(agent: AgentRow, asked: number, now: number): { leases: Lease[]; free: number } {
+    const holdings = this.jobs.holdingsOn(agent.id);
+    const max = Math.max(0, Math.min(asked, agent.slots - holdings.length));
+    if (max === 0) return { leases: [], free: 0 };
     const caps: string[] = JSON.parse(agent.caps);
     const total = totalOf(resourcesOf(agent));
-    const free = freeOf(total, this.jobs.holdingsOn(agent.id));
+    const free = freeOf(total, holdings);
     const bounds = boundsOf(free);
     const queued = mergeByRank(caps.map((cap) => this.jobs.queuedFor(cap, max * 4 + 16, bounds)));
     const reservation = this.reservationFor(agent.id, caps, total, free, now);
     const chosen = chooseJobs(queued, { id: agent.id, capabilities: new Set(caps), free }, (a) => this.isAlive(a, now), max, reservation);
     const expiresAt = now + this.cfg.leaseTtlMs;
-    return chosen.map(({ candidate, assigned }) => {
+    const leases = chosen.map(({ candidate, assigned }) => {
       const leaseId = `L${randomId(14)}`;
       return { leaseId, expiresAt, job: toLeasedJob(this.jobs.startLease(candidate.id, leaseId, agent, expiresAt, now, assigned)) };
     });
+    return { leases, free: max };
   }
 
   /**

@@ -1,6 +1,8 @@
 /** Which queued jobs an agent gets: a pure choice over candidates already sorted by priority, then age. */
 import type { Assignment, ResourceAsk } from '../contract/resources';
-import { place, without, type Free } from './resources';
+import { asksNothing, place, without, type Free } from './resources';
+
+const NOTHING: Assignment = Object.freeze({ gpus: [], cpus: 0, memoryMb: 0 }) as Assignment;
 
 export interface Candidate {
   id: string;
@@ -44,6 +46,10 @@ export function chooseJobs(
     // Affinity holds a job for its parent's node only while that node is alive.
     if (c.affinityAgent && c.affinityAgent !== agent.id && isAlive(c.affinityAgent)) continue;
     if (blockedBy(c, reservation)) continue;
+    if (asksNothing(c.ask)) {
+      out.push({ candidate: c, assigned: NOTHING }); // the common case: a slot, nothing to count
+      continue;
+    }
     const assigned = place(c.ask, free);
     if (!assigned) continue; // no head-of-line blocking: smaller jobs behind it still run
     free = without(free, assigned);
