@@ -294,3 +294,49 @@ describe('restart', () => {
     await waitFor(async () => (await cp.client.getJob('r-delayed')).job.state === 'QUEUED', 10_000);
   });
 });
+
+describe('job listing and DAG actions', () => {
+  it('pages through jobs newest first with the total, and searches by id, agent and capability', async () => {
+    const tag = 'PAGE_SEARCH';
+    for (let i = 0; i < 7; i++) await cp.client.submitJob({ id: `page-${i}`, file: 'a.py', payloadB64: b64('x'), requirement: tag, priority: 1_000_000 }); // before GENERAL work left by other tests
+    const first = await cp.client.listJobs({ q: 'page-', limit: 3 });
+    expect(first.total).toBe(7);
+    expect(first.jobs.map((j) => j.id)).toEqual(['page-6', 'page-5', 'page-4']);
+    expect((await cp.client.listJobs({ q: 'page-', limit: 3, offset: 6 })).jobs.map((j) => j.id)).toEqual(['page-0']);
+    expect((await cp.client.listJobs({ q: 'page_search' })).total).toBe(7); // capability, any case
+    expect((await cp.client.listJobs({ q: 'PAGE-3' })).jobs.map((j) => j.id)).toEqual(['page-3']);
+    expect((await cp.client.listJobs({ q: '%' })).total).toBe(0); // no wildcards: plain text
+    const agentId = (await cp.agent.registerAgent({ name: 'searched-agent', capabilities: [tag], slots: 1 })).agentId;
+    await cp.agent.lease(agentId, { max: 1, waitMs: 0 });
+    expect((await cp.client.listJobs({ q: 'searched-agent' })).jobs.map((j) => j.id)).toEqual(['page-0']);
+    const job = (await cp.client.getJob('page-0')).job;
+    expect(job.queuedAt).toBeGreaterThanOrEqual(job.createdAt);
+  });
+
+  it('retries the failed part of a DAG and cancels what is left of one', async () => {
+    const tag = 'DAG_ACTIONS';
+    const dag = (await cp.client.submitDag({
+      jobs: [
+        { id: 'da-a', file: 'a.py', payloadB64: b64('x'), requirement: tag, priority: 1_000_000 },
+        { id: 'da-b', file: 'a.py', payloadB64: b64('x'), requirement: tag, parents: ['da-a'], maxRetries: 0, priority: 1_000_000 },
+        { id: 'da-c', file: 'a.py', payloadB64: b64('x'), requirement: tag, parents: ['da-b'], priority: 1_000_000 },
+      ],
+    })).dag!;
+    const agentId = (await cp.agent.registerAgent({ name: 'dag-actions', capabilities: [tag], slots: 1 })).agentId;
+    const run = async (status: 'COMPLETED' | 'FAILED') => {
+      const [l] = (await cp.agent.lease(agentId, { max: 1, waitMs: 0 })).leases;
+      await cp.agent.complete(agentId, [{ leaseId: l!.leaseId, status, exitCode: status === 'COMPLETED' ? 0 : 1 }]);
+      return l!.job.id;
+    };
+    expect(await run('COMPLETED')).toBe('da-a');
+    expect(await run('FAILED')).toBe('da-b');
+    const states = async () => Object.fromEntries((await cp.client.getDag(dag)).jobs.map((j) => [j.id, j.state]));
+    expect(await states()).toEqual({ 'da-a': 'COMPLETED', 'da-b': 'DEAD', 'da-c': 'CANCELLED' });
+    const retried = await cp.client.call('retryDag', { params: { id: dag } });
+    expect(Object.fromEntries(retried.jobs.map((j) => [j.id, [j.state, j.run]]))).toEqual({ 'da-a': ['COMPLETED', 1], 'da-b': ['QUEUED', 2], 'da-c': ['PENDING', 2] });
+    const cancelled = await cp.client.call('cancelDag', { params: { id: dag } });
+    expect(Object.fromEntries(cancelled.jobs.map((j) => [j.id, j.state]))).toEqual({ 'da-a': 'COMPLETED', 'da-b': 'CANCELLED', 'da-c': 'CANCELLED' });
+    await expect(cp.client.call('cancelDag', { params: { id: dag } })).rejects.toThrow(/no job left to cancel/);
+    await expect(cp.client.call('retryDag', { params: { id: 'dag-nope' } })).rejects.toThrow(/no DAG/);
+  });
+});

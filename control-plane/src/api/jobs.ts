@@ -58,7 +58,7 @@ export function mountJobs(app: App): void {
     return relay(c, await cluster(c.env).submit(prepared, req.name ?? null, true), 201);
   });
 
-  route(app, 'listJobs', async (c, _, q) => c.json({ jobs: await cluster(c.env).listJobs(q) }));
+  route(app, 'listJobs', async (c, _, q) => c.json(await cluster(c.env).listJobs(q)));
   route(app, 'getJob', async (c) => relay(c, wrapJob(await cluster(c.env).getJob(c.req.param('id')!, true))));
   route(app, 'cancelJob', async (c) => relay(c, wrapJob(await cluster(c.env).cancel(c.req.param('id')!))));
   route(app, 'retryJob', async (c) => relay(c, wrapJob(await cluster(c.env).retry(c.req.param('id')!))));
@@ -66,6 +66,8 @@ export function mountJobs(app: App): void {
 
   route(app, 'listDags', async (c, _, q) => c.json(await cluster(c.env).listDags(q.limit)));
   route(app, 'getDag', async (c) => relay(c, await cluster(c.env).getDag(c.req.param('id')!)));
+  route(app, 'cancelDag', async (c) => relay(c, await cluster(c.env).cancelDag(c.req.param('id')!)));
+  route(app, 'retryDag', async (c) => relay(c, await cluster(c.env).retryDag(c.req.param('id')!)));
   route(app, 'nameDag', async (c, req) => relay(c, await cluster(c.env).nameDag(c.req.param('id')!, req.name, req.onlyIfUnnamed)));
 }
 

@@ -7,6 +7,7 @@ import { readWebhook, settingsOf, type DemandWebhookConfig, type Settings } from
 import { earliest, nextAlarmAt } from '../core/alarm';
 import { capabilitiesOf } from '../core/choose';
 import { validateDag, type DagNode } from '../core/dag';
+import { retryFrontier, toCancel, type DagJobFacts } from '../core/dagActions';
 import { demandChanges, demandOf, nextDemandCheck } from '../core/demand';
 import { asksNothing, totalOf, unschedulableReason } from '../core/resources';
 import type { FollowFacts } from '../core/followEnd';
@@ -19,7 +20,7 @@ import { fail, ok, type Result } from '../lib/result';
 import { AgentsRepo, resourcesOf, toAgentView } from './agentsRepo';
 import { sendDemandEvents } from './demandWebhook';
 import { Consequences } from './consequences';
-import { askOf, leaseFactsOf, storedJobOf, toView } from './jobRow';
+import { askOf, leaseFactsOf, specOf, storedJobOf, toView } from './jobRow';
 import { JobsRepo } from './jobsRepo';
 import { dagList, dagView, statsOf } from './reads';
 import { migrate } from './schema';
@@ -192,8 +193,9 @@ export class ClusterDO extends DurableObject<Env> {
   }
 
   /** `q` comes validated and bounded by the contract's ListJobsQuery. */
-  listJobs(q: ListJobsQuery): JobView[] {
-    return this.jobs.list(q).map((r) => toView(r));
+  listJobs(q: ListJobsQuery): { jobs: JobView[]; total: number } {
+    const page = this.jobs.list(q);
+    return { jobs: page.rows.map((r) => toView(r)), total: page.total };
   }
 
   listDags(limit = 50) {
@@ -208,6 +210,40 @@ export class ClusterDO extends DurableObject<Env> {
 
   getDag(id: string): Result<DagView> {
     return dagView(this.jobs, id);
+  }
+
+  /** Cancel every job of a DAG that has not ended (running ones get a cancel order). */
+  cancelDag(id: string): Result<DagView> {
+    if (!this.jobs.dag(id)) return fail(404, 'not_found', `no DAG ${id}`);
+    const ids = toCancel(this.dagFacts(id));
+    if (!ids.length) return fail(409, 'conflict', `DAG ${id} has no job left to cancel`);
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      for (const jobId of ids) {
+        const row = this.jobs.get(jobId);
+        if (row && !isTerminal(row.state)) this.consequences.cancelRow(row, now, 'DAG cancelled by user');
+      }
+    });
+    this.scheduleAlarm();
+    return dagView(this.jobs, id);
+  }
+
+  /** Retry the failed part of a DAG (core/dagActions retryFrontier): completed jobs keep their results. */
+  retryDag(id: string): Result<DagView> {
+    if (!this.jobs.dag(id)) return fail(404, 'not_found', `no DAG ${id}`);
+    const ids = retryFrontier(this.dagFacts(id));
+    if (!ids.length) return fail(409, 'conflict', `DAG ${id} has no failed or cancelled job to retry`);
+    for (const jobId of ids) {
+      const r = this.retry(jobId);
+      if (!r.ok && r.error.status !== 409) return r; // 409: already rerun as a descendant of an earlier one
+    }
+    return dagView(this.jobs, id);
+  }
+
+  private dagFacts(id: string): DagJobFacts[] {
+    const rows = this.jobs.dagJobs(id);
+    const ids = new Set(rows.map((r) => r.id));
+    return rows.map((r) => ({ id: r.id, state: r.state, parents: specOf(r).parents.filter((p) => ids.has(p)) }));
   }
 
   // ------------------------------------------------------------------ agents

@@ -95,6 +95,7 @@ export function toView(row: JobRow, history?: HistoryEntry[]): JobView {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     readyAt: row.ready_at,
+    queuedAt: row.queued_at,
     service: isService(row.type) ? { state: (row.service_state ?? 'starting') as ServiceInfo['state'], restarts: row.restarts } : null,
     assigned: assignedOf(row),
     ...(history ? { history } : {}),

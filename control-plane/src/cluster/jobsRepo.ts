@@ -320,13 +320,22 @@ export class JobsRepo {
       .map((h) => ({ ts: h.ts, state: h.state, note: h.note }));
   }
 
-  list(q: ListJobsQuery): JobRow[] {
+  /** A page of the jobs matching `q`, newest first, and how many match in all. */
+  list(q: ListJobsQuery): { rows: JobRow[]; total: number } {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
     if (q.state) (where.push('state = ?'), args.push(q.state));
     if (q.dag) (where.push('dag = ?'), args.push(q.dag));
-    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
-    return this.sql.exec<JobRow>(sql, ...args, q.limit).toArray();
+    if (q.q) {
+      // instr on lower(): a plain substring match, no LIKE wildcards to escape.
+      where.push('(instr(lower(id), ?) > 0 OR instr(lower(coalesce(node, \'\')), ?) > 0 OR instr(lower(requirement), ?) > 0)');
+      const needle = q.q.toLowerCase();
+      args.push(needle, needle, needle);
+    }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = this.sql.exec<JobRow>(`SELECT * FROM jobs ${filter} ORDER BY seq DESC LIMIT ? OFFSET ?`, ...args, q.limit, q.offset).toArray();
+    const total = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs ${filter}`, ...args).one().n;
+    return { rows, total };
   }
 
   hasQueued(): boolean {

@@ -164,6 +164,8 @@ export const JobView = StoredJob.omit({ env: true })
     startedAt: z.number().nullable(),
     finishedAt: z.number().nullable(),
     readyAt: z.number().nullable(),
+    /** When the run last entered the queue (its parents done, its delay over, or a retry due). */
+    queuedAt: z.number().nullable(),
     service: ServiceInfo.nullable(),
     /** What its run holds (or held) on its agent: GPUs, CPUs, memory; null before it first ran. */
     assigned: Assignment.nullable(),
@@ -175,13 +177,18 @@ export const JobResponse = z.object({ job: JobView });
 export const ListJobsQuery = z.object({
   state: JobState.optional(),
   dag: z.string().max(200).optional(),
+  /** Jobs whose id, node (agent name) or requirement contains this text (case-insensitive). */
+  q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(2000).default(200),
+  /** Skip this many of the matching jobs (newest first), to page through them. */
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 export type ListJobsQueryInput = z.input<typeof ListJobsQuery>;
 export type ListJobsQuery = z.output<typeof ListJobsQuery>;
 export const NameDagRequest = z.object({ name: z.string().min(1).max(200), onlyIfUnnamed: z.boolean().default(false) });
 export const ListDagsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
-export const JobListResponse = z.object({ jobs: z.array(JobView) });
+/** A page of jobs, newest first, and how many match the filter in all. */
+export const JobListResponse = z.object({ jobs: z.array(JobView), total: z.number().int() });
 export const SubmitDagResponse = z.object({ dag: z.string(), jobs: z.array(z.string()) });
 
 export const DagView = z.object({

@@ -55,6 +55,8 @@ export const ROUTES = {
   submitDag: { method: 'post', path: '/v1/dags', role: 'client', summary: 'Submit a DAG atomically', body: SubmitDagRequest, response: SubmitDagResponse },
   listDags: { method: 'get', path: '/v1/dags', role: 'any', summary: 'Recent DAG runs', query: ListDagsQuery, response: DagListResponse },
   getDag: { method: 'get', path: '/v1/dags/{id}', role: 'any', summary: 'A DAG with its jobs and edges', response: DagView },
+  cancelDag: { method: 'post', path: '/v1/dags/{id}/cancel', role: 'client', summary: 'Cancel every job of a DAG that has not ended', response: DagView },
+  retryDag: { method: 'post', path: '/v1/dags/{id}/retry', role: 'client', summary: 'Retry the failed part of a DAG: each job that failed or was cancelled while its parents completed, with the descendants its failure cancelled', response: DagView },
   nameDag: { method: 'put', path: '/v1/dags/{id}/name', role: 'client', summary: 'Name a DAG (the SDK sends names after submitting)', body: NameDagRequest, response: Ok },
 
   registerAgent: { method: 'post', path: '/v1/agents/register', role: 'agent', summary: 'Register an agent', body: RegisterAgentRequest, response: RegisterAgentResponse },
