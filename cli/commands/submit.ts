@@ -35,7 +35,7 @@ export async function runSubmit(inv: Invocation, sys: System): Promise<number> {
     const r = await client.submitDag(dag);
     console.log(`submitted ${pipeline.name}: ${r.jobs.length} jobs (${r.dag})`);
     if (inv.flags.wait !== true) return 0;
-    const final = await followJobs(client, r.jobs, (l) => console.log(l));
+    const final = await followJobs(client, r.jobs, { dag: r.dag, env: sys.env });
     return Object.values(final).every((s) => s === 'COMPLETED') ? 0 : 1;
   });
 }

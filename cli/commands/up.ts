@@ -38,7 +38,7 @@ export async function runUp(inv: Invocation, sys: System): Promise<number> {
     const dag = demoPipeline(Date.now().toString(36));
     const r = await client.submitDag(dag);
     console.log(`demo: submitted ${dag.name} (${r.jobs.length} jobs, ${r.dag}); watch it at ${f.url}/#/dags/${r.dag}`);
-    const final = await followJobs(client, r.jobs, (l) => console.log(l));
+    const final = await followJobs(client, r.jobs, { dag: r.dag, env: sys.env });
     const ok = Object.values(final).every((s) => s === 'COMPLETED');
     const report = await client.getLogs(r.jobs[r.jobs.length - 1]);
     for (const l of report.lines) console.log(`  report> ${l.text}`);

@@ -3,7 +3,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { Log, LogLevel, Miniflare } from 'miniflare';
 import { dashboardAssets } from './dashboardAssets';
 import { guardWorkerd, killLeftoverWorkerd, workerdChildren } from './workerdProcess';
 
@@ -39,8 +38,15 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Build the Worker bundle (as `wrangler deploy` would) when missing or older than its sources. */
+/**
+ * Build the Worker bundle (as `wrangler deploy` would) when missing or older than its sources. An
+ * installed package has no sources, only the bundle it was packed with.
+ */
 export function ensureBundle(): string {
+  if (!existsSync(join(ROOT, 'control-plane', 'src'))) {
+    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: this copy of titan was packed without \`npm run build\``);
+    return BUNDLE;
+  }
   const stale = !existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < Math.max(newestSource(join(ROOT, 'control-plane', 'src')), statSync(join(ROOT, 'wrangler.toml')).mtimeMs);
   if (stale) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
   return BUNDLE;
@@ -72,6 +78,22 @@ export function loadOrCreateTokens(stateDir: string): { clientToken: string; age
 }
 
 /**
+ * Miniflare (and workerd, a native binary of ~100 MB) is not a dependency of the installed package,
+ * which serves agents and clients; only `titan up` and the tests need it. In a clone it is a dev
+ * dependency; beside a global install, `npm install -g miniflare@<version>` makes `titan up` work.
+ */
+async function loadMiniflare(): Promise<typeof import('miniflare')> {
+  try {
+    return await import('miniflare');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+    const version = pkg.peerDependencies?.miniflare ?? 'latest';
+    throw new Error(`a local control plane runs in workerd through the miniflare package, which this install of titan leaves out: add it with \`npm install -g miniflare@${version}\`, or run titan from a clone of the repository`);
+  }
+}
+
+/**
  * The control plane in workerd, embedded through Miniflare: the same bundle that deploys, with
  * Durable Objects (SQLite) and R2 persisted under `stateDir`.
  */
@@ -89,6 +111,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   // and hands the dashboard's files to an assets-only worker through the ASSETS binding. Miniflare's
   // own asset routing would put two extra hops in front of every API call (measured: store reads at
   // less than half their rate); on Cloudflare that routing costs nothing, so it is kept for deploys.
+  const { Log, LogLevel, Miniflare } = await loadMiniflare();
   const before = workerdChildren();
   const mf = new Miniflare({
     workers: [

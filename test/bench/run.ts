@@ -1,8 +1,22 @@
 // `npm run bench`: figures, not pass/fail. Each section runs on a fresh embedded control plane.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { benchAgent } from '../agent/bench';
 import { benchBridge } from '../bridge/bench';
 import { startTestPlane } from '../helpers/controlPlane';
 import { benchControlPlane } from './controlPlane';
+import { percentile } from './stats';
+
+/** Wall time of `titan --version`: what every CLI call pays before it does anything (the built bundle, after `npm run build`). */
+function benchCli(): Record<string, number> {
+  const titan = fileURLToPath(new URL('../../bin/titan.mjs', import.meta.url));
+  const times = Array.from({ length: 10 }, () => {
+    const t0 = performance.now();
+    spawnSync(process.execPath, [titan, '--version']);
+    return performance.now() - t0;
+  });
+  return { cli_version_ms: Math.round(percentile(times, 50)) };
+}
 
 const sections: [string, () => Promise<Record<string, number>>][] = [
   ['control plane (one ClusterDO, embedded workerd)', benchControlPlane],
@@ -18,6 +32,7 @@ const sections: [string, () => Promise<Record<string, number>>][] = [
     },
   ],
   ['agents end to end (real Python processes)', benchAgent],
+  ['cli (node bin/titan.mjs, median of 10)', async () => benchCli()],
 ];
 
 const only = process.argv[2];

@@ -1,18 +1,15 @@
 import { parseSse } from '../../control-plane/src/contract/sse';
 import { describe, expect, it } from 'vitest';
 import {
-  edgePath,
   formatAgo,
   formatDuration,
   jobDurationMs,
   longestPathLayers,
-  placeNodes,
   statusColor,
   type Edge,
 } from '../../control-plane/src/dashboard/app/layout';
 
 const obj = (m: Map<string, number>) => Object.fromEntries(m);
-const box = { w: 100, h: 40, gapX: 20, gapY: 10, pad: 5 };
 
 describe('longestPathLayers', () => {
   it('puts a diamond in three layers', () => {
@@ -53,43 +50,7 @@ describe('longestPathLayers', () => {
   });
 });
 
-describe('placeNodes', () => {
-  it('gives every edge a left-to-right direction and no two nodes the same spot', () => {
-    const ids = ['A', 'B', 'C', 'D', 'E'];
-    const edges: Edge[] = [['A', 'B'], ['A', 'C'], ['B', 'D'], ['C', 'D'], ['A', 'E']];
-    const { pos, width, height } = placeNodes(longestPathLayers(ids, edges), edges, box);
-    for (const [p, c] of edges) expect(pos.get(c)!.x).toBeGreaterThan(pos.get(p)!.x);
-    const spots = new Set(ids.map((id) => `${pos.get(id)!.x},${pos.get(id)!.y}`));
-    expect(spots.size).toBe(ids.length);
-    expect(width).toBe(5 * 2 + 3 * 100 + 2 * 20);
-    expect(height).toBe(5 * 2 + 3 * 40 + 2 * 10);
-    for (const id of ids) {
-      expect(pos.get(id)!.y).toBeGreaterThanOrEqual(box.pad);
-      expect(pos.get(id)!.y + box.h).toBeLessThanOrEqual(height - box.pad);
-    }
-  });
-
-  it('orders a column by its parents to avoid crossings', () => {
-    // Parents P0 (top) and P1 (bottom); children listed in the opposite order.
-    const ids = ['P0', 'P1', 'c1', 'c0'];
-    const edges: Edge[] = [['P0', 'c0'], ['P1', 'c1']];
-    const { pos } = placeNodes(longestPathLayers(ids, edges), edges, box);
-    expect(pos.get('c0')!.y).toBeLessThan(pos.get('c1')!.y);
-  });
-
-  it('copes with an empty graph', () => {
-    const { pos, width, height } = placeNodes(new Map(), [], box);
-    expect(pos.size).toBe(0);
-    expect(width).toBeGreaterThan(0);
-    expect(height).toBeGreaterThan(0);
-  });
-});
-
 describe('small helpers', () => {
-  it('edgePath joins the right side of one box to the left side of the next', () => {
-    expect(edgePath({ x: 0, y: 0 }, { x: 200, y: 100 }, 100, 40)).toBe('M100,20 C150,20 150,120 200,120');
-  });
-
   it('statusColor follows the agreed palette', () => {
     expect(statusColor('COMPLETED').fill).toBe('#15803d');
     expect(statusColor('RUNNING').fill).toBe('#2563eb');

@@ -1,8 +1,9 @@
-"""``python -m titan_sdk``: a small command line over TitanClient.
+"""``titan-py`` (or ``python -m titan_sdk``): a small command line over TitanClient.
 
 The bridge address comes from --host/--port, else TITAN_HOST/TITAN_PORT,
-else ``.titan/cluster.json`` in the current folder (written by ``titan up``).
-Errors print one line to stderr and exit with status 1.
+else the ``cluster.json`` that ``titan up`` wrote in its state dir (--state,
+else TITAN_STATE, else ``.titan`` in the current folder).
+Errors, an unknown job id included, print one line to stderr and exit with status 1.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import sys
 from collections.abc import Sequence
 
 from .client import FAILED_STATUSES, TitanClient
+from .config import resolve_bridge
 from .errors import TitanError
+
+UNKNOWN_STATUS = "NULL"  # the original's reply for an id it does not know
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m titan_sdk", description="Titan Edge client")
+    parser = argparse.ArgumentParser(prog="titan-py", description="Titan Edge client (also: python -m titan_sdk)")
     parser.add_argument("--host", help="bridge host (default: TITAN_HOST, cluster.json, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="bridge port (default: TITAN_PORT, cluster.json, 9090)")
+    parser.add_argument("--state", metavar="DIR", help="read DIR/cluster.json (default: TITAN_STATE, else .titan)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("status", help="print a job's status").add_argument("job_id")
@@ -49,10 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace, out=None) -> int:
     """Execute one parsed command; returns the exit status."""
     out = out or sys.stdout
-    client = TitanClient(args.host, args.port, strict=True)
+    host, port = resolve_bridge(args.host, args.port, state=args.state)
+    client = TitanClient(host, port, strict=True)
     cmd = args.command
     if cmd == "status":
-        print(client.get_job_status(args.job_id), file=out)
+        status = client.get_job_status(args.job_id)
+        if status == UNKNOWN_STATUS:
+            # The library keeps the original's reply; a shell script needs the exit status.
+            raise TitanError(f"no job {args.job_id!r} (status {UNKNOWN_STATUS})")
+        print(status, file=out)
     elif cmd == "logs":
         if args.follow:
             for line in client.stream_logs(args.job_id):

@@ -57,6 +57,26 @@ def test_cli_uses_cluster_json(bridge, capsys, tmp_path):
     assert run_cli(capsys, "store", "put", "a", "b")[:2] == (0, "OK\n")
 
 
+def test_cli_reads_titan_state_and_state_flag(bridge, capsys, tmp_path, monkeypatch):
+    (tmp_path / "st").mkdir()
+    (tmp_path / "st" / "cluster.json").write_text(
+        json.dumps({"bridge": {"host": "127.0.0.1", "port": bridge.port}}))
+    monkeypatch.setenv("TITAN_STATE", str(tmp_path / "st"))
+    assert run_cli(capsys, "store", "put", "a", "b")[:2] == (0, "OK\n")
+    monkeypatch.delenv("TITAN_STATE")
+    assert run_cli(capsys, "--state", "st", "store", "get", "a")[:2] == (0, "b\n")
+
+
+def test_cli_status_of_an_unknown_job_exits_1(bridge, capsys):
+    from titan_sdk import TitanClient
+
+    code, out, err = run_cli(capsys, "--port", str(bridge.port), "status", "nosuch")
+    assert (code, out) == (1, "")
+    assert err == "error: no job 'nosuch' (status NULL)\n"
+    # The library call still answers the original's string.
+    assert TitanClient("127.0.0.1", bridge.port).get_job_status("nosuch") == "NULL"
+
+
 def test_cli_errors_are_one_line_exit_1(bridge, capsys, closed_port, tmp_path):
     code, out, err = run_cli(capsys, "--port", str(closed_port), "status", "x")
     assert code == 1 and out == ""

@@ -1,6 +1,6 @@
 /**
- * The dashboard's decisions, as pure functions: graph layering and placement, status colours,
- * time formatting, SSE parsing. No DOM here, so each is unit-tested in plain Node.
+ * The dashboard's decisions, as pure functions: graph layering (placement is dagre's, in
+ * `graph.ts`), status colours, time formatting. No DOM here, so each is unit-tested in plain Node.
  */
 
 export type Edge = readonly [parent: string, child: string];
@@ -38,61 +38,6 @@ export function longestPathLayers(ids: readonly string[], edges: readonly Edge[]
     for (const id of ids) if (!placed.has(id)) layer.set(id, past);
   }
   return layer;
-}
-
-export interface Placement {
-  /** Top-left corner of each node's box. */
-  pos: Map<string, { x: number; y: number }>;
-  width: number;
-  height: number;
-}
-
-/**
- * Boxes on a left-to-right grid: one column per layer, each column centred vertically. Within a
- * column nodes are ordered by the mean row of their parents (one barycentre pass), which keeps
- * most edges from crossing; ties keep the input order, so a redraw never shuffles the graph.
- */
-export function placeNodes(
-  layers: Map<string, number>,
-  edges: readonly Edge[],
-  box: { w: number; h: number; gapX: number; gapY: number; pad: number },
-): Placement {
-  const columns: string[][] = [];
-  for (const [id, l] of layers) (columns[l] ??= []).push(id);
-  const parents = new Map<string, string[]>();
-  for (const [p, c] of edges) if (layers.has(p) && layers.has(c)) parents.set(c, [...(parents.get(c) ?? []), p]);
-  const row = new Map<string, number>();
-  for (const col of columns) {
-    if (!col) continue;
-    const score = new Map<string, number>();
-    col.forEach((id, i) => {
-      const rows = (parents.get(id) ?? []).map((p) => row.get(p)).filter((r): r is number => r !== undefined);
-      score.set(id, rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : i);
-    });
-    col.sort((a, b) => score.get(a)! - score.get(b)!);
-    col.forEach((id, i) => row.set(id, i));
-  }
-  const tallest = Math.max(1, ...columns.map((c) => (c ? c.length : 0)));
-  const height = box.pad * 2 + tallest * box.h + (tallest - 1) * box.gapY;
-  const pos = new Map<string, { x: number; y: number }>();
-  columns.forEach((col, l) => {
-    if (!col) return;
-    const span = col.length * box.h + (col.length - 1) * box.gapY;
-    const top = (height - span) / 2;
-    col.forEach((id, i) => pos.set(id, { x: box.pad + l * (box.w + box.gapX), y: top + i * (box.h + box.gapY) }));
-  });
-  const width = box.pad * 2 + Math.max(1, columns.length) * box.w + Math.max(0, columns.length - 1) * box.gapX;
-  return { pos, width, height };
-}
-
-/** An SVG path from the right edge of one box to the left edge of another, as a smooth S-curve. */
-export function edgePath(from: { x: number; y: number }, to: { x: number; y: number }, w: number, h: number): string {
-  const x1 = from.x + w;
-  const y1 = from.y + h / 2;
-  const x2 = to.x;
-  const y2 = to.y + h / 2;
-  const mid = (x1 + x2) / 2;
-  return `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
 }
 
 /** Fill and text colour for a user-facing status (see `userStatus` in the contract). */

@@ -10,8 +10,9 @@ export interface Route {
   id: string;
 }
 
+/** A list page's options follow a `?` (`#/jobs?q=train`); ids are encoded, so a `?` never belongs to one. */
 export function parseHash(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(safeDecode);
+  const parts = hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean).map(safeDecode);
   const first = parts[0] ?? '';
   const section = (SECTIONS.includes(first) ? first : '') as Section;
   return { section, id: section === 'dags' || section === 'jobs' ? (parts[1] ?? '') : '' };

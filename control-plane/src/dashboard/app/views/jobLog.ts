@@ -1,16 +1,21 @@
 /**
- * The live log of a job page: follows one run over server-sent events, reconnects from the last
- * line seen, and stops when the server says the run has ended. Lines are set as text, never HTML.
+ * The log of a job page: its toolbar (search, timestamps, follow, download), the windowed viewer,
+ * and the live tail: one run followed over server-sent events, reconnecting from the last line
+ * seen and stopping when the server says the run has ended. "Download whole log" reads every run
+ * page by page through `GET /v1/jobs/{id}/logs`. Lines are set as text, never HTML.
  */
 import type { LogLine } from '../../../contract/logs';
-import { AuthError } from '../api';
-import { errorText } from '../format';
 import { parseSse } from '../../../contract/sse';
+import { AuthError } from '../api';
+import { byId } from '../dom';
+import { errorText } from '../format';
+import { html, setHtml } from '../html';
+import { createRowMaker, logFileName, logFileText, readWholeLog } from '../logModel';
 import type { ViewContext } from '../view';
+import { createLogViewer } from './logViewer';
 
-/** Older lines are dropped beyond this, so a chatty job cannot exhaust the tab. */
-const MAX_LOG_LINES = 10_000;
 const RECONNECT_MS = 1000;
+const DOWNLOAD_PAGE = 10_000;
 
 export interface LogTail {
   /** Follow this run (a retry starts a new one); the same run again changes nothing. */
@@ -18,23 +23,35 @@ export interface LogTail {
   dispose(): void;
 }
 
-export function createLogTail(els: { log: HTMLElement; state: HTMLElement; follow: HTMLInputElement }, jobId: string, { api }: ViewContext): LogTail {
+/** Draws the log section into `box` and returns its tail, idle until `follow` names a run. */
+export function createLogTail(box: HTMLElement, jobId: string, { api }: ViewContext): LogTail {
+  setHtml(
+    box,
+    html`<div class="log-head"><h3>Log</h3><small id="log-state" class="muted"></small>
+        <div class="log-tools">
+          <input type="search" id="log-search" placeholder="Search log" aria-label="Search the log" autocomplete="off">
+          <button type="button" id="log-prev" title="Previous match (Shift+Enter)" aria-label="Previous match">↑</button><button type="button" id="log-next" title="Next match (Enter)" aria-label="Next match">↓</button>
+          <span id="log-matches" class="muted" aria-live="polite"></span>
+          <label class="follow"><input type="checkbox" id="log-times" checked> times</label>
+          <label class="follow"><input type="checkbox" id="follow" checked> follow</label>
+          <button type="button" id="log-download" title="Every line of every run, as a text file">Download whole log</button>
+        </div></div>
+      <div id="log-tail" class="log" tabindex="0" role="log" aria-label="Job log"></div>`,
+  );
+  const state = byId('log-state');
+  const viewer = createLogViewer({
+    log: byId('log-tail'),
+    follow: byId<HTMLInputElement>('follow'),
+    times: byId<HTMLInputElement>('log-times'),
+    search: byId<HTMLInputElement>('log-search'),
+    prev: byId<HTMLButtonElement>('log-prev'),
+    next: byId<HTMLButtonElement>('log-next'),
+    count: byId('log-matches'),
+  });
   let streamRun = 0; // the run whose log is being followed
   let lastSeq = 0;
+  let rowMaker = createRowMaker();
   let stream: AbortController | null = null;
-
-  function append(lines: readonly { stream: string; text: string }[]): void {
-    const frag = document.createDocumentFragment();
-    for (const l of lines) {
-      const span = document.createElement('span');
-      span.className = `ln ${l.stream}`;
-      span.textContent = `${l.text}\n`;
-      frag.append(span);
-    }
-    els.log.appendChild(frag);
-    while (els.log.childElementCount > MAX_LOG_LINES) els.log.firstElementChild!.remove();
-    if (els.follow.checked) els.log.scrollTop = els.log.scrollHeight;
-  }
 
   /** Read one SSE response to its end; true when the server said the run is over. */
   async function read(res: Response, run: number): Promise<boolean> {
@@ -56,9 +73,9 @@ export function createLogTail(els: { log: HTMLElement; state: HTMLElement; follo
         lastSeq = line.seq;
         fresh.push(line);
       }
-      if (fresh.length) append(fresh);
+      if (fresh.length) viewer.append(rowMaker.rows(fresh));
       if (ended) {
-        els.state.textContent = `run ${run} · ended (${ended})`;
+        state.textContent = `run ${run} · ended (${ended})`;
         return true;
       }
     }
@@ -69,28 +86,62 @@ export function createLogTail(els: { log: HTMLElement; state: HTMLElement; follo
     while (!signal.aborted) {
       try {
         const res = await api.stream('followLogs', { params: { id: jobId }, query: { run, after: lastSeq } }, signal);
-        els.state.textContent = `run ${run} · live`;
+        state.textContent = `run ${run} · live`;
         if (await read(res, run)) return;
       } catch (e) {
         if (signal.aborted || e instanceof AuthError) return;
-        els.state.textContent = `run ${run} · reconnecting (${errorText(e)})`;
+        state.textContent = `run ${run} · reconnecting (${errorText(e)})`;
       }
       await new Promise((r) => setTimeout(r, RECONNECT_MS));
     }
   }
 
+  const download = byId<HTMLButtonElement>('log-download');
+  download.addEventListener('click', async () => {
+    const label = download.textContent;
+    download.disabled = true;
+    try {
+      const runs = await readWholeLog(
+        async (run, after, limit) => api.call('getLogs', { params: { id: jobId }, query: { run, after, limit } }),
+        Math.max(1, streamRun),
+        DOWNLOAD_PAGE,
+        (n) => (download.textContent = `Reading… ${n.toLocaleString()} lines`),
+      );
+      saveText(logFileName(jobId), logFileText(jobId, runs));
+    } catch (e) {
+      if (!(e instanceof AuthError)) state.textContent = `download failed: ${errorText(e)}`;
+    } finally {
+      download.textContent = label;
+      download.disabled = false;
+    }
+  });
+
   return {
     follow(run) {
       if (run === streamRun) return;
       stream?.abort();
-      if (streamRun) append([{ stream: 'system', text: `──── run ${run} ────` }]);
+      if (streamRun) viewer.append([rowMaker.note(`──── run ${run} ────`)]);
       streamRun = run;
       lastSeq = 0;
+      rowMaker = createRowMaker(); // numbering and colours start afresh with each run
       stream = new AbortController();
       void followRun(run, stream.signal);
     },
     dispose() {
       stream?.abort();
+      viewer.dispose();
     },
   };
+}
+
+/** Hand text to the browser as a file download (a blob URL, revoked once the click has used it). */
+function saveText(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
