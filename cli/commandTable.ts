@@ -120,6 +120,20 @@ export const COMMANDS: readonly CommandSpec[] = [
       run: async (inv, sys) => (await import('./commands/jobs')).runJobAction(action)(inv, sys),
     }),
   ),
+  ...(['approve', 'reject'] as const).map(
+    (decision): CommandSpec => ({
+      name: decision,
+      summary: { approve: 'approve a job waiting for approval (a gate): it runs', reject: 'reject a job waiting for approval: it fails for good, what depends on it is cancelled' }[decision],
+      positionals: ID,
+      options: {
+        reason: { type: 'string', value: 'TEXT', help: 'why, recorded in the job history' },
+        by: { type: 'string', value: 'NAME', help: 'who decides, recorded in the job history', defaultText: '$USER' },
+        ...CONNECT,
+      },
+      notes: CONNECT_NOTE,
+      run: async (inv, sys) => (await import('./commands/jobs')).runDecision(decision)(inv, sys),
+    }),
+  ),
   {
     name: 'workers',
     summary: 'agents, capabilities, load',

@@ -62,6 +62,8 @@ export function mountJobs(app: App): void {
   route(app, 'getJob', async (c) => relay(c, wrapJob(await cluster(c.env).getJob(c.req.param('id')!, true))));
   route(app, 'cancelJob', async (c) => relay(c, wrapJob(await cluster(c.env).cancel(c.req.param('id')!))));
   route(app, 'retryJob', async (c) => relay(c, wrapJob(await cluster(c.env).retry(c.req.param('id')!))));
+  route(app, 'approveJob', async (c, req) => relay(c, wrapJob(await cluster(c.env).decide(c.req.param('id')!, 'approve', req.by, req.reason, c.get('role')))));
+  route(app, 'rejectJob', async (c, req) => relay(c, wrapJob(await cluster(c.env).decide(c.req.param('id')!, 'reject', req.by, req.reason, c.get('role')))));
   route(app, 'stopService', async (c) => relay(c, wrapJob(await cluster(c.env).stop(c.req.param('id')!))));
 
   route(app, 'listDags', async (c, _, q) => c.json(await cluster(c.env).listDags(q.limit)));

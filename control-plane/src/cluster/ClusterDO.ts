@@ -1,11 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Ack, AgentView, HeartbeatRequest, HeartbeatResponse, JobResult, LeaseResponse, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
-import { isService, isTerminal, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
+import { dagId, isGate, isService, otherIdForm, isTerminal, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
 import type { DemandGroup, DemandResponse, ResourceAsk } from '../contract/resources';
 import type { StatsResponse } from '../contract/stats';
 import { readWebhook, settingsOf, type DemandWebhookConfig, type Settings } from '../config';
 import { earliest, nextAlarmAt } from '../core/alarm';
 import { capabilitiesOf } from '../core/choose';
+import { decide as decideApproval, decider, timedOut, type Decision } from '../core/approval';
 import { validateDag, type DagNode } from '../core/dag';
 import { retryFrontier, toCancel, type DagJobFacts } from '../core/dagActions';
 import { demandChanges, demandOf, nextDemandCheck } from '../core/demand';
@@ -65,6 +66,7 @@ export class ClusterDO extends DurableObject<Env> {
       () => this.waiters.wakeSoon(),
       (a) => this.waiters.has(a),
       (a) => this.waiters.notify(a),
+      (job, firstSeq, texts) => this.systemLog(job, firstSeq, texts),
     );
     // No agent could heartbeat while this object was down: before any alarm runs, every held lease
     // gets one lease TTL from now to be heartbeated or reported (core/restartGrace).
@@ -148,6 +150,31 @@ export class ClusterDO extends DurableObject<Env> {
       this.consequences.cascade(id, now);
     }
     return this.changed(id);
+  }
+
+  /** Approve or reject a job waiting for approval (core/approval). */
+  decide(id: string, decision: Decision, by: string | undefined, reason: string | undefined, tokenKind: string): Result<JobView> {
+    const job = this.jobs.get(id) ?? this.jobs.get(otherIdForm(id));
+    if (!job) return fail(404, 'not_found', `no job ${id}`);
+    if (job.state !== 'WAITING_APPROVAL') return fail(409, 'conflict', `job ${id} is not waiting for approval (it is ${job.state})`);
+    this.consequences.decide(job, decideApproval(job.type, decision, decider(by, tokenKind), reason), Date.now());
+    return this.changed(job.id);
+  }
+
+  /**
+   * The original SDK's gate protocol: its store key `titan:hitl:status:<gate>` was set. The gate's
+   * job (`DAG-<gate>` when it came by SUBMIT_DAG) is decided now if it waits, else when it does.
+   */
+  decideByStoreKey(gate: string, decision: Decision | 'clear'): void {
+    const id = [dagId(gate), gate].find((x) => this.jobs.has(x)) ?? dagId(gate);
+    const now = Date.now();
+    if (decision === 'clear') return this.jobs.clearPreset(id);
+    this.jobs.presetDecision(id, decision, now);
+    const job = this.jobs.get(id);
+    if (job?.state === 'WAITING_APPROVAL') {
+      this.consequences.decide(job, decideApproval(job.type, decision, 'the TitanStore key', undefined), now);
+      this.scheduleAlarm();
+    }
   }
 
   /**
@@ -376,11 +403,21 @@ export class ClusterDO extends DurableObject<Env> {
       this.waiters.wakeSoon();
     }
     for (const id of this.jobs.takeDelaysDue(now)) this.consequences.promote(id, now);
+    for (const job of this.jobs.approvalsDue(now)) this.consequences.decide(job, timedOut(specOf(job).approval?.timeoutMs ?? 0), now);
     this.agents.forgetSilentEphemeral(now - this.cfg.agentSilentMs * 5);
     this.jobs.sweep(now, now - this.cfg.jobRetentionMs);
     if (this.demandCheckAt !== null && this.demandCheckAt <= now) this.demandCheckAt = null;
     await this.checkDemand(now);
     this.scheduleAlarm();
+  }
+
+  /** Lines no agent writes (an approval's story) go to the job's LogDO, seq from 1 (reads start after 0). */
+  private systemLog(job: { id: string; run: number; type: JobView['type'] }, firstSeq: number, texts: string[]): void {
+    const ts = Date.now();
+    const stream = isGate(job.type) ? ('stdout' as const) : ('system' as const);
+    const lines = texts.map((text, i) => ({ seq: firstSeq + i, ts, stream, text }));
+    const log = this.env.LOGS.get(this.env.LOGS.idFromName(job.id));
+    this.ctx.waitUntil(log.append(job.id, job.run, lines).then(() => undefined, (err: Error) => console.warn(`titan: log of ${job.id}: ${err.message}`)));
   }
 
   /** Keep the one alarm at the earliest thing that needs time to pass. */

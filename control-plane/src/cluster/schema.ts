@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS dags (id TEXT PRIMARY KEY, name TEXT, created_at INTE
 CREATE TABLE IF NOT EXISTS lease_results (lease_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, ts INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS lease_results_ts ON lease_results(ts);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+-- Decisions given through the original SDK's store key before the gate was waiting: applied when it is.
+CREATE TABLE IF NOT EXISTS approval_presets (job_id TEXT PRIMARY KEY, decision TEXT NOT NULL, ts INTEGER NOT NULL);
 `;
 
 /**

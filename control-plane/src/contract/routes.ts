@@ -13,7 +13,7 @@ import {
   RegisterAgentRequest,
   RegisterAgentResponse,
 } from './agents';
-import { DagListResponse, DagView, JobListResponse, JobResponse, ListDagsQuery, NameDagRequest, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest } from './jobs';
+import { DagListResponse, DagView, DecisionRequest, JobListResponse, JobResponse, ListDagsQuery, NameDagRequest, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest } from './jobs';
 import { AppendLogsRequest, AppendLogsResponse, FollowLogsQuery, LogsQuery, LogsResponse } from './logs';
 import { KeyListQuery, KeyListResponse, KeyQuery, KvGetResponse, KvPutRequest, SAddRequest, SAddResponse, SMembersResponse } from './store';
 import { DemandResponse } from './resources';
@@ -47,6 +47,8 @@ export const ROUTES = {
   getJob: { method: 'get', path: '/v1/jobs/{id}', role: 'any', summary: 'A job with its history', response: JobResponse },
   cancelJob: { method: 'post', path: '/v1/jobs/{id}/cancel', role: 'client', summary: 'Cancel a queued or running job (and its descendants)', response: JobResponse },
   retryJob: { method: 'post', path: '/v1/jobs/{id}/retry', role: 'client', summary: 'Start a new run of an ended job, and of the descendants its failure cancelled', response: JobResponse },
+  approveJob: { method: 'post', path: '/v1/jobs/{id}/approve', role: 'client', summary: 'Approve a job waiting for approval: it runs (a GATE completes)', body: DecisionRequest, response: JobResponse },
+  rejectJob: { method: 'post', path: '/v1/jobs/{id}/reject', role: 'client', summary: 'Reject a job waiting for approval: it ends FAILED for good and its descendants are cancelled', body: DecisionRequest, response: JobResponse },
   stopService: { method: 'post', path: '/v1/jobs/{id}/stop', role: 'client', summary: 'Stop a running service', response: JobResponse },
   getLogs: { method: 'get', path: '/v1/jobs/{id}/logs', role: 'any', summary: 'Log history of a run (the newest by default)', query: LogsQuery, response: LogsResponse },
   followLogs: { method: 'get', path: '/v1/jobs/{id}/logs/stream', role: 'any', summary: 'Live log tail as server-sent events', query: FollowLogsQuery, rawResponse: 'text/event-stream' },
