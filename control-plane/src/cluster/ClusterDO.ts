@@ -1,15 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Ack, AgentView, HeartbeatRequest, HeartbeatResponse, JobResult, LeaseResponse, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
-import { dagId, isGate, isService, otherIdForm, isTerminal, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
-import type { DemandGroup, DemandResponse, ResourceAsk } from '../contract/resources';
+import { dagId, isService, otherIdForm, isTerminal, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
+import type { DemandResponse, ResourceAsk } from '../contract/resources';
 import type { StatsResponse } from '../contract/stats';
-import { readWebhook, settingsOf, type DemandWebhookConfig, type Settings } from '../config';
+import { settingsOf, type Settings } from '../config';
 import { earliest, nextAlarmAt } from '../core/alarm';
 import { capabilitiesOf } from '../core/choose';
 import { decide as decideApproval, decider, timedOut, type Decision } from '../core/approval';
 import { validateDag, type DagNode } from '../core/dag';
 import { retryFrontier, toCancel, type DagJobFacts } from '../core/dagActions';
-import { demandChanges, demandOf, nextDemandCheck } from '../core/demand';
 import { asksNothing, totalOf, unschedulableReason } from '../core/resources';
 import type { FollowFacts } from '../core/followEnd';
 import { logVerdict } from '../core/leaseHolder';
@@ -19,10 +18,12 @@ import type { Env } from '../env';
 import { randomId } from '../lib/ids';
 import { fail, ok, type Result } from '../lib/result';
 import { AgentsRepo, resourcesOf, toAgentView } from './agentsRepo';
-import { sendDemandEvents } from './demandWebhook';
+import { DemandWatch } from './demandWatch';
 import { Consequences } from './consequences';
 import { askOf, leaseFactsOf, specOf, storedJobOf, toView } from './jobRow';
 import { JobsRepo } from './jobsRepo';
+import { MetaRepo } from './metaRepo';
+import { appendSystemLines } from './systemLog';
 import { dagList, dagView, statsOf } from './reads';
 import { migrate } from './schema';
 import { Waiters } from './waiters';
@@ -37,11 +38,10 @@ type Submitted = DagNode & ResourceAsk & { requirement: string };
  */
 export class ClusterDO extends DurableObject<Env> {
   private readonly cfg: Settings;
-  private readonly webhook: DemandWebhookConfig | null;
-  /** When the webhook rule looks at demand next (null: nothing queued, nothing remembered). */
-  private demandCheckAt: number | null = null;
+  private readonly demandWatch: DemandWatch;
   private readonly jobs: JobsRepo;
   private readonly agents: AgentsRepo;
+  private readonly meta: MetaRepo;
   private readonly waiters = new Waiters(
     (agentId, max) => this.consequences.takeFor(agentId, max),
     (agentId) => this.jobs.ordersFor(agentId),
@@ -54,20 +54,20 @@ export class ClusterDO extends DurableObject<Env> {
     super(ctx, env);
     migrate(ctx.storage.sql);
     this.cfg = settingsOf(env);
-    const hook = readWebhook(env);
-    for (const p of hook.problems) console.warn(`titan config: ${p}`);
-    this.webhook = hook.webhook;
     this.jobs = new JobsRepo(ctx.storage.sql);
     this.agents = new AgentsRepo(ctx.storage.sql);
+    this.meta = new MetaRepo(ctx.storage.sql);
     this.consequences = new Consequences(
       this.jobs,
       this.agents,
+      this.meta,
       this.cfg,
       () => this.waiters.wakeSoon(),
       (a) => this.waiters.has(a),
       (a) => this.waiters.notify(a),
-      (job, firstSeq, texts) => this.systemLog(job, firstSeq, texts),
+      (job, firstSeq, texts) => ctx.waitUntil(appendSystemLines(env, job, firstSeq, texts)),
     );
+    this.demandWatch = new DemandWatch(env, this.cfg, this.jobs, this.meta, this.consequences);
     // No agent could heartbeat while this object was down: before any alarm runs, every held lease
     // gets one lease TTL from now to be heartbeated or reported (core/restartGrace).
     const now = Date.now();
@@ -168,8 +168,8 @@ export class ClusterDO extends DurableObject<Env> {
   decideByStoreKey(gate: string, decision: Decision | 'clear'): void {
     const id = [dagId(gate), gate].find((x) => this.jobs.has(x)) ?? dagId(gate);
     const now = Date.now();
-    if (decision === 'clear') return this.jobs.clearPreset(id);
-    this.jobs.presetDecision(id, decision, now);
+    if (decision === 'clear') return this.meta.clearPreset(id);
+    this.meta.presetDecision(id, decision, now);
     const job = this.jobs.get(id);
     if (job?.state === 'WAITING_APPROVAL') {
       this.consequences.decide(job, decideApproval(job.type, decision, 'the TitanStore key', undefined), now);
@@ -368,28 +368,12 @@ export class ClusterDO extends DurableObject<Env> {
   }
 
   stats(): StatsResponse {
-    return statsOf(this.jobs, this.listAgents(), this.demand());
+    return statsOf(this.jobs, this.listAgents(), this.demandWatch.view());
   }
 
   /** Demand per capability and resource shape, and what the live agents have free (core/demand). */
-  demand(now = Date.now()): DemandResponse {
-    const shapes = this.jobs.activeShapes().map((r) => ({ requirement: r.requirement, ask: askOf(r), state: r.state, n: r.n, oldest: r.oldest }));
-    const agents = this.consequences.fleet(null, now).map((a) => ({
-      capabilities: JSON.parse(a.row.caps) as string[], alive: true, slots: a.row.slots, usedSlots: a.usedSlots, total: a.total, free: a.free,
-    }));
-    return demandOf(shapes, agents, now, { queued: this.cfg.demandBacklogJobs, waitMs: this.cfg.demandBacklogMs });
-  }
-
-  /** The webhook rule (core/demand demandChanges): send what changed, remember what is backlogged once it was delivered. */
-  private async checkDemand(now: number): Promise<void> {
-    if (!this.webhook) return;
-    const demand = this.demand(now);
-    const prev = JSON.parse(this.jobs.meta('demand_backlogged') ?? '{}') as Record<string, DemandGroup>;
-    const { events, next } = demandChanges(prev, demand);
-    if (events.length && (await sendDemandEvents(this.webhook, events, demand))) this.jobs.setMeta('demand_backlogged', JSON.stringify(next));
-    const queued = demand.groups.reduce((n, g) => n + g.queued, 0);
-    const remembered = Object.keys(JSON.parse(this.jobs.meta('demand_backlogged') ?? '{}')).length;
-    this.demandCheckAt = nextDemandCheck(now, queued, remembered, { queued: this.cfg.demandBacklogJobs, waitMs: this.cfg.demandBacklogMs });
+  demand(): DemandResponse {
+    return this.demandWatch.view();
   }
 
   // ------------------------------------------------------------------ time
@@ -406,26 +390,15 @@ export class ClusterDO extends DurableObject<Env> {
     for (const job of this.jobs.approvalsDue(now)) this.consequences.decide(job, timedOut(specOf(job).approval?.timeoutMs ?? 0), now);
     this.agents.forgetSilentEphemeral(now - this.cfg.agentSilentMs * 5);
     this.jobs.sweep(now, now - this.cfg.jobRetentionMs);
-    if (this.demandCheckAt !== null && this.demandCheckAt <= now) this.demandCheckAt = null;
-    await this.checkDemand(now);
+    this.meta.sweep(now - this.cfg.jobRetentionMs);
+    await this.demandWatch.check(now);
     this.scheduleAlarm();
-  }
-
-  /** Lines no agent writes (an approval's story) go to the job's LogDO, seq from 1 (reads start after 0). */
-  private systemLog(job: { id: string; run: number; type: JobView['type'] }, firstSeq: number, texts: string[]): void {
-    const ts = Date.now();
-    const stream = isGate(job.type) ? ('stdout' as const) : ('system' as const);
-    const lines = texts.map((text, i) => ({ seq: firstSeq + i, ts, stream, text }));
-    const log = this.env.LOGS.get(this.env.LOGS.idFromName(job.id));
-    this.ctx.waitUntil(log.append(job.id, job.run, lines).then(() => undefined, (err: Error) => console.warn(`titan: log of ${job.id}: ${err.message}`)));
   }
 
   /** Keep the one alarm at the earliest thing that needs time to pass. */
   private scheduleAlarm(): void {
     const due = this.jobs.nextDue(this.cfg.jobRetentionMs);
-    // With a webhook, demand is looked at while jobs are queued (a job queued now is checked soon).
-    const demandAt = this.webhook ? (this.demandCheckAt ?? (this.jobs.hasQueued() ? Date.now() + 500 : null)) : null;
-    const next = nextAlarmAt(earliest(due, demandAt), this.alarmAt, Date.now());
+    const next = nextAlarmAt(earliest(due, this.demandWatch.dueAt(Date.now())), this.alarmAt, Date.now());
     if (next === null) return;
     this.alarmAt = next;
     void this.ctx.storage.setAlarm(next);

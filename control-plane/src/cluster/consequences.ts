@@ -17,11 +17,13 @@ import { randomId } from '../lib/ids';
 import { resourcesOf, type AgentRow, type AgentsRepo } from './agentsRepo';
 import { leaseFactsOf as leaseFacts, specOf, toLeasedJob, type JobRow } from './jobRow';
 import type { JobsRepo } from './jobsRepo';
+import type { MetaRepo } from './metaRepo';
 
 export class Consequences {
   constructor(
     private readonly jobs: JobsRepo,
     private readonly agents: AgentsRepo,
+    private readonly meta: MetaRepo,
     private readonly cfg: SchedulerConfig,
     /** Queued work appeared: wake the held long-polls. */
     private readonly wake: () => void,
@@ -52,7 +54,7 @@ export class Consequences {
       const { message, timeoutMs } = spec.approval!;
       this.jobs.awaitApproval(job, now, approvalDeadline(timeoutMs, now), p.affinityAgent, `waiting for approval: ${message}`);
       this.systemLog(job, 1, [`[HITL] ${id}: ${message}`, `[HITL] waiting for approval${timeoutMs ? ` (up to ${Math.round(timeoutMs / 1000)} s)` : ''}; no agent slot is held`]);
-      const preset = this.jobs.presetFor(id);
+      const preset = this.meta.presetFor(id);
       if (preset) this.decide(this.jobs.get(id)!, decide(job.type, preset, 'the TitanStore key', 'set before the gate was reached'), now);
     }
   }

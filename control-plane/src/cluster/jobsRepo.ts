@@ -114,19 +114,6 @@ export class JobsRepo {
     this.sql.exec('UPDATE jobs SET error = ? WHERE id = ?', error, id);
   }
 
-  /** A store-key decision remembered for a gate that was not waiting yet (the original SDK's protocol). */
-  presetDecision(jobId: string, decision: 'approve' | 'reject', now: number): void {
-    this.sql.exec('INSERT OR REPLACE INTO approval_presets (job_id, decision, ts) VALUES (?, ?, ?)', jobId, decision, now);
-  }
-
-  clearPreset(jobId: string): void {
-    this.sql.exec('DELETE FROM approval_presets WHERE job_id = ?', jobId);
-  }
-
-  presetFor(jobId: string): 'approve' | 'reject' | null {
-    return this.sql.exec<{ decision: 'approve' | 'reject' }>('SELECT decision FROM approval_presets WHERE job_id = ?', jobId).toArray()[0]?.decision ?? null;
-  }
-
   /** FAILED → QUEUED once its backoff is over. */
   queueRetry(job: JobRow, now: number): void {
     assertTransition(job.id, job.state, 'QUEUED');
@@ -340,7 +327,6 @@ export class JobsRepo {
     this.sql.exec("DELETE FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED') AND finished_at <= ?", retentionCutoff);
     this.sql.exec('DELETE FROM dags WHERE id NOT IN (SELECT dag FROM jobs WHERE dag IS NOT NULL)');
     this.sql.exec("UPDATE jobs SET ready_at = NULL WHERE ready_at <= ? AND state NOT IN ('PENDING', 'FAILED', 'WAITING_APPROVAL')", now);
-    this.sql.exec('DELETE FROM approval_presets WHERE ts <= ?', retentionCutoff);
     this.sql.exec('UPDATE jobs SET lease_expires = NULL WHERE lease_expires <= ? AND lease_id IS NULL', now);
   }
 
@@ -377,14 +363,6 @@ export class JobsRepo {
 
   hasQueued(): boolean {
     return this.sql.exec("SELECT 1 FROM jobs WHERE state = 'QUEUED' LIMIT 1").toArray().length > 0;
-  }
-
-  meta(k: string): string | null {
-    return this.sql.exec<{ v: string }>('SELECT v FROM meta WHERE k = ?', k).toArray()[0]?.v ?? null;
-  }
-
-  setMeta(k: string, v: string): void {
-    this.sql.exec('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)', k, v);
   }
 
   countByState(): Partial<Record<JobState, number>> {
