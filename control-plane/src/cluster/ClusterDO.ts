@@ -1,7 +1,10 @@
+// Why this file is long: every RPC method the API calls must be a method of the Durable Object
+// class; the schedule, demand and DAG-action ones are short delegates to their own modules.
 import { DurableObject } from 'cloudflare:workers';
 import type { Ack, AgentView, HeartbeatRequest, HeartbeatResponse, JobResult, LeaseResponse, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
 import { dagId, isService, otherIdForm, isTerminal, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
 import type { DemandResponse, ResourceAsk } from '../contract/resources';
+import type { ScheduleSpec, ScheduleView } from '../contract/schedules';
 import type { StatsResponse } from '../contract/stats';
 import { settingsOf, type Settings } from '../config';
 import { earliest, nextAlarmAt } from '../core/alarm';
@@ -23,6 +26,8 @@ import { Consequences } from './consequences';
 import { askOf, leaseFactsOf, specOf, storedJobOf, toView } from './jobRow';
 import { JobsRepo } from './jobsRepo';
 import { MetaRepo } from './metaRepo';
+import { Schedules } from './schedules';
+import { SchedulesRepo } from './schedulesRepo';
 import { appendSystemLines } from './systemLog';
 import { dagList, dagView, statsOf } from './reads';
 import { migrate } from './schema';
@@ -39,6 +44,7 @@ type Submitted = DagNode & ResourceAsk & { requirement: string };
 export class ClusterDO extends DurableObject<Env> {
   private readonly cfg: Settings;
   private readonly demandWatch: DemandWatch;
+  private readonly schedules: Schedules;
   private readonly jobs: JobsRepo;
   private readonly agents: AgentsRepo;
   private readonly meta: MetaRepo;
@@ -68,6 +74,10 @@ export class ClusterDO extends DurableObject<Env> {
       (job, firstSeq, texts) => ctx.waitUntil(appendSystemLines(env, job, firstSeq, texts)),
     );
     this.demandWatch = new DemandWatch(env, this.cfg, this.jobs, this.meta, this.consequences);
+    this.schedules = new Schedules(new SchedulesRepo(ctx.storage.sql), this.jobs, {
+      submit: (jobs, name) => this.submit(jobs, name, true),
+      cancelDag: (id) => this.cancelDag(id),
+    }, this.cfg.scheduleLateMs);
     // No agent could heartbeat while this object was down: before any alarm runs, every held lease
     // gets one lease TTL from now to be heartbeated or reported (core/restartGrace).
     const now = Date.now();
@@ -376,6 +386,35 @@ export class ClusterDO extends DurableObject<Env> {
     return this.demandWatch.view();
   }
 
+  // ------------------------------------------------------------------ schedules (cluster/schedules)
+
+  checkSchedule(name: string, spec: Parameters<Schedules['check']>[1]): Result<{ ok: true }> {
+    const r = this.schedules.check(name, spec);
+    return r.ok ? ok({ ok: true }) : r;
+  }
+  putSchedule(name: string, spec: ScheduleSpec, template: StoredJob[]): Result<ScheduleView> {
+    return this.afterSchedules(this.schedules.put(name, spec, template, Date.now()));
+  }
+  listSchedules(): ScheduleView[] {
+    return this.schedules.list();
+  }
+  getSchedule(name: string): Result<ScheduleView> {
+    return this.schedules.get(name);
+  }
+  deleteSchedule(name: string): Result<{ ok: true }> {
+    return this.afterSchedules(this.schedules.remove(name));
+  }
+  pauseSchedule(name: string, paused: boolean): Result<ScheduleView> {
+    return this.afterSchedules(this.schedules.setPaused(name, paused, Date.now()));
+  }
+  runSchedule(name: string): Result<{ schedule: ScheduleView; dag: string }> {
+    return this.afterSchedules(this.schedules.runNow(name, Date.now()));
+  }
+  private afterSchedules<T>(r: T): T {
+    this.scheduleAlarm();
+    return r;
+  }
+
   // ------------------------------------------------------------------ time
 
   override async alarm(): Promise<void> {
@@ -387,6 +426,7 @@ export class ClusterDO extends DurableObject<Env> {
       this.waiters.wakeSoon();
     }
     for (const id of this.jobs.takeDelaysDue(now)) this.consequences.promote(id, now);
+    this.schedules.fireDue(now);
     for (const job of this.jobs.approvalsDue(now)) this.consequences.decide(job, timedOut(specOf(job).approval?.timeoutMs ?? 0), now);
     this.agents.forgetSilentEphemeral(now - this.cfg.agentSilentMs * 5);
     this.jobs.sweep(now, now - this.cfg.jobRetentionMs);
@@ -398,7 +438,7 @@ export class ClusterDO extends DurableObject<Env> {
   /** Keep the one alarm at the earliest thing that needs time to pass. */
   private scheduleAlarm(): void {
     const due = this.jobs.nextDue(this.cfg.jobRetentionMs);
-    const next = nextAlarmAt(earliest(due, this.demandWatch.dueAt(Date.now())), this.alarmAt, Date.now());
+    const next = nextAlarmAt(earliest(due, this.demandWatch.dueAt(Date.now()), this.schedules.nextDue()), this.alarmAt, Date.now());
     if (next === null) return;
     this.alarmAt = next;
     void this.ctx.storage.setAlarm(next);
