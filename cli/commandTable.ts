@@ -120,6 +120,66 @@ export const COMMANDS: readonly CommandSpec[] = [
       run: async (inv, sys) => (await import('./commands/jobs')).runJobAction(action)(inv, sys),
     }),
   ),
+  ...(['approve', 'reject'] as const).map(
+    (decision): CommandSpec => ({
+      name: decision,
+      summary: { approve: 'approve a job waiting for approval (a gate): it runs', reject: 'reject a job waiting for approval: it fails for good, what depends on it is cancelled' }[decision],
+      positionals: ID,
+      options: {
+        reason: { type: 'string', value: 'TEXT', help: 'why, recorded in the job history' },
+        by: { type: 'string', value: 'NAME', help: 'who decides, recorded in the job history', defaultText: '$USER' },
+        ...CONNECT,
+      },
+      notes: CONNECT_NOTE,
+      run: async (inv, sys) => (await import('./commands/jobs')).runDecision(decision)(inv, sys),
+    }),
+  ),
+  {
+    name: 'schedule',
+    summary: 'cron schedules: each tick runs a pipeline as a new DAG',
+    sub: [
+      {
+        name: 'add',
+        summary: "create or replace a schedule from a pipeline YAML (its top-level 'schedule:' is the cron expression)",
+        positionals: [{ name: 'FILE.yaml' }],
+        options: {
+          name: { type: 'string', value: 'NAME', help: 'schedule name', defaultText: "the pipeline's name" },
+          cron: { type: 'string', value: 'EXPR', help: "cron expression (5 fields, @hourly…, @every 30s), instead of the file's 'schedule:'" },
+          tz: { type: 'string', value: 'ZONE', help: 'IANA time zone the cron fields are read in', defaultText: 'UTC' },
+          missed: { type: 'string', value: 'skip|run_once', help: 'ticks missed while the control plane was down', defaultText: 'skip' },
+          overlap: { type: 'string', value: 'skip|allow|cancel_previous', help: 'a tick while the previous run still goes', defaultText: 'skip' },
+          paused: { type: 'boolean', help: 'create it paused' },
+          ...CONNECT,
+        },
+        notes: CONNECT_NOTE,
+        run: async (inv, sys) => (await import('./commands/schedule')).runScheduleAdd(inv, sys),
+      },
+      {
+        name: 'ls',
+        summary: 'schedules with their next tick and last run',
+        options: { ...JSON_OUT, ...CONNECT },
+        notes: CONNECT_NOTE,
+        run: async (inv, sys) => (await import('./commands/schedule')).runScheduleList(inv, sys),
+      },
+      ...(
+        [
+          ['pause', 'pause a schedule'],
+          ['resume', 'resume a schedule (missed ticks are not made up)'],
+          ['run', "run a schedule's pipeline now"],
+          ['rm', 'delete a schedule (its runs stay)'],
+        ] as const
+      ).map(
+        ([action, summary]): CommandSpec => ({
+          name: action,
+          summary,
+          positionals: [{ name: 'NAME' }],
+          options: CONNECT,
+          notes: CONNECT_NOTE,
+          run: async (inv, sys) => (await import('./commands/schedule')).runScheduleAction(action)(inv, sys),
+        }),
+      ),
+    ],
+  },
   {
     name: 'workers',
     summary: 'agents, capabilities, load',

@@ -46,3 +46,19 @@ export function runJobAction(action: 'cancel' | 'retry' | 'stop') {
       return 0;
     });
 }
+
+/** `titan approve|reject ID [--reason TEXT] [--by NAME]`: decide a job waiting for approval. */
+export function runDecision(decision: 'approve' | 'reject') {
+  return (inv: Invocation, sys: System): Promise<number> =>
+    withClient(inv, sys, async (client) => {
+      const id = inv.positionals[0];
+      const job = await resolveJob(client, id);
+      if (!job) return notFound(id);
+      const by = (inv.flags.by as string | undefined) ?? sys.env.USER ?? undefined;
+      const reason = inv.flags.reason as string | undefined;
+      const body = { ...(by ? { by } : {}), ...(reason ? { reason } : {}) };
+      const r = await client.call(decision === 'approve' ? 'approveJob' : 'rejectJob', { params: { id: job.id }, body });
+      console.log(`${r.job.id}  ${r.job.status}  (${decision === 'approve' ? 'approved' : 'rejected'})`);
+      return 0;
+    });
+}

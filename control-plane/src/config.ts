@@ -19,6 +19,8 @@ export interface SchedulerConfig {
   /** A demand group is backlogged with at least this many queued jobs, the oldest waiting at least demandBacklogMs. */
   demandBacklogJobs: number;
   demandBacklogMs: number;
+  /** A schedule's tick later than this was missed (the control plane was down): its `missed` policy applies. */
+  scheduleLateMs: number;
 }
 
 export interface Settings extends SchedulerConfig {
@@ -45,6 +47,7 @@ const SETTINGS = {
   reserveAfterMs: { env: 'RESERVE_AFTER_MS', default: 30_000, min: 0 },
   demandBacklogJobs: { env: 'DEMAND_BACKLOG_JOBS', default: 1, min: 1 },
   demandBacklogMs: { env: 'DEMAND_BACKLOG_MS', default: 30_000, min: 0 },
+  scheduleLateMs: { env: 'SCHEDULE_LATE_MS', default: 30_000, min: 0 },
   logMaxLines: { env: 'LOG_MAX_LINES', default: 20_000, min: 1 },
   storeShards: { env: 'STORE_SHARDS', default: 16, min: 1 },
 } as const satisfies Record<keyof Settings, Setting>;

@@ -23,6 +23,7 @@ export interface Env {
   RESERVE_AFTER_MS?: string;
   DEMAND_BACKLOG_JOBS?: string;
   DEMAND_BACKLOG_MS?: string;
+  SCHEDULE_LATE_MS?: string;
   DEMAND_WEBHOOK_URL?: string;
   DEMAND_WEBHOOK_SECRET?: string;
 }

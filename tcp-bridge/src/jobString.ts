@@ -9,6 +9,7 @@ export class GrammarError extends Error {
 }
 
 import { dagId } from '../../control-plane/src/contract/jobs';
+import { nativeGate } from './hitlGate';
 
 export { DAG_PREFIX, dagId, otherIdForm } from '../../control-plane/src/contract/jobs';
 
@@ -147,7 +148,8 @@ export function parseJobString(input: string): JobSpecInput {
   if (body.length < kind.fields - 1 || body.length > kind.fields) {
     throw new GrammarError(`${kindName} expects ${kind.fields} fields between the kind and the priority, got ${body.length}`);
   }
-  return validated({ id: dagId(id), ...kind.build(body), priority, delayMs, parents, affinity } as JobSpecInput);
+  const spec = { id: dagId(id), ...kind.build(body), priority, delayMs, parents, affinity } as JobSpecInput;
+  return validated(nativeGate(spec, id) ?? spec);
 }
 
 /** A whole SUBMIT_DAG payload: job strings joined by `;` (blank pieces ignored). */

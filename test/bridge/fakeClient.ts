@@ -124,7 +124,7 @@ export class FakeClient {
       activeAgents: 2,
       queueDepth: 3,
       queueByRequirement: { GPU: 2, GENERAL: 1 },
-      counts: { PENDING: 3, QUEUED: 0, RUNNING: 1, FAILED: 0, DEAD: 0, COMPLETED: 5, CANCELLED: 0 },
+      counts: { PENDING: 3, WAITING_APPROVAL: 0, QUEUED: 0, RUNNING: 1, FAILED: 0, DEAD: 0, COMPLETED: 5, CANCELLED: 0 },
       demand: { at: 0, groups: [], supply: [], backlogged: false, thresholds: { queued: 1, waitMs: 30_000 } },
       services: [{ id: 'DAG-web', agentId: 'a3', node: 'agent-a3', port: 8080, state: 'running', restarts: 0 }],
     };

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseHash } from '../../control-plane/src/dashboard/app/route';
-import { gateKey, HITL_PREFIX, isOpenGate } from '../../control-plane/src/dashboard/app/gates';
 import { jobHref } from '../../control-plane/src/dashboard/app/format';
 
 describe('parseHash', () => {
@@ -22,17 +21,3 @@ describe('parseHash', () => {
   });
 });
 
-describe('gates', () => {
-  it('isOpenGate', () => {
-    expect(isOpenGate('PENDING')).toBe(true);
-    expect(isOpenGate('')).toBe(true);
-    expect(isOpenGate('APPROVED')).toBe(false);
-    expect(isOpenGate('REJECTED')).toBe(false);
-    expect(isOpenGate(null)).toBe(false);
-  });
-
-  it('gateKey accepts a gate id or its whole store key', () => {
-    expect(gateKey('hitl-gate-a')).toBe(`${HITL_PREFIX}hitl-gate-a`);
-    expect(gateKey(`${HITL_PREFIX}hitl-gate-a`)).toBe(`${HITL_PREFIX}hitl-gate-a`);
-  });
-});

@@ -176,17 +176,29 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'dashboard in headless Chromium'
     expect(await page.locator('#job-missing').textContent()).toContain('No job no-such-job.');
   });
 
-  it('lists open SDK gates and approves one', async () => {
-    await plane.client.kvPut('titan:hitl:status:deploy-prod', 'PENDING');
-    await plane.client.kvPut('titan:hitl:status:done-before', 'APPROVED');
+  it('lists jobs waiting for approval and decides them: approve runs on, reject cancels what follows', async () => {
+    await plane.client.submitDag({
+      jobs: [
+        { id: 'e2e-gate-ok', type: 'GATE', file: 'gate', approval: { message: 'Deploy <b>prod</b>?' } },
+        { id: 'e2e-gate-no', type: 'GATE', file: 'gate', approval: { message: 'Drop the table?', timeoutMs: 3_600_000 } },
+        { id: 'e2e-after-no', file: 'a.py', payloadB64: b64('print(1)'), requirement: 'E2E_NOBODY', parents: ['e2e-gate-no'] },
+      ],
+    });
     await page.goto(`${plane.url}/#/approvals`);
-    const row = page.locator('#approval-gates tr.gate', { hasText: 'deploy-prod' });
-    await row.waitFor();
-    expect(await page.locator('#approval-gates').textContent()).not.toContain('done-before');
-    await row.locator('button.approve').click();
-    await waitFor(async () => (await plane.client.kvGet('titan:hitl:status:deploy-prod')) === 'APPROVED');
-    await row.waitFor({ state: 'detached' });
-    expect(await page.locator('#approval-jobs').textContent()).toContain('None');
+    const ok = page.locator('#approval-jobs tr.gate', { hasText: 'e2e-gate-ok' });
+    await ok.waitFor();
+    expect(await ok.textContent()).toContain('Deploy <b>prod</b>?'); // text, not markup
+    await ok.locator('button.approve').click();
+    await waitFor(async () => (await plane.client.getJob('e2e-gate-ok')).job.state === 'COMPLETED');
+    await ok.waitFor({ state: 'detached' });
+    const no = page.locator('#approval-jobs tr.gate', { hasText: 'e2e-gate-no' });
+    await no.locator('input.reason').fill('not on a Friday');
+    await no.locator('button.reject').click();
+    await waitFor(async () => (await plane.client.getJob('e2e-gate-no')).job.state === 'DEAD');
+    expect((await plane.client.getJob('e2e-gate-no')).job.error).toBe('rejected by dashboard (client token): not on a Friday');
+    expect((await plane.client.getJob('e2e-after-no')).job.state).toBe('CANCELLED');
+    await eventually(() => page.locator('#approval-jobs').textContent()).toContain('None');
+    await page.screenshot({ path: join(ARTIFACTS, 'approvals.png'), fullPage: true });
   });
 
   it("shows an agent's GPUs with the job holding each, the demand panel, and the job's asks and GPUs", async () => {

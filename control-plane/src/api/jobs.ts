@@ -1,14 +1,23 @@
 import type { JobSpec, StoredJob } from '../contract/jobs';
 import { randomId } from '../lib/ids';
+import type { Result } from '../lib/result';
 import { apiError, relay, route, type App, type Ctx } from './http';
 import { artifactKey, decodeBase64, isKnownBlob, putBlob, scriptKey, sha256Hex } from './blobs';
 import { cluster } from './stubs';
+
+/** Submit's checks of a DAG (no payloads: they are not the checks' business). */
+const checkAll = (c: Ctx, specs: (JobSpec & { id: string })[]) =>
+  cluster(c.env).checkDag(specs.map((s) => ({ id: s.id, parents: s.parents, requirement: s.requirement, gpus: s.gpus, gpuMemoryMb: s.gpuMemoryMb, cpus: s.cpus, memoryMb: s.memoryMb })));
 
 /**
  * Turn validated specs into what the scheduler stores: ids assigned, inline payloads put in R2
  * by hash, referenced scripts and archives checked to exist. Returns an error response or inputs.
  */
-async function prepare(c: Ctx, specs: JobSpec[]): Promise<Response | StoredJob[]> {
+export async function prepare(
+  c: Ctx,
+  specs: JobSpec[],
+  check: (withIds: (JobSpec & { id: string })[]) => Promise<Result<unknown>> = (withIds) => checkAll(c, withIds),
+): Promise<Response | StoredJob[]> {
   const withIds = specs.map((s) => ({ ...s, id: s.id ?? `job-${randomId(10)}` }));
   for (const s of withIds) {
     if (s.script && !(await c.env.ARTIFACTS.head(scriptKey(s.script)))) return apiError(c, 404, 'not_found', `script ${s.script} not found (deploy it first)`);
@@ -31,10 +40,8 @@ async function prepare(c: Ctx, specs: JobSpec[]): Promise<Response | StoredJob[]
   // again atomically. Payloads stored before need no check: nothing new is written for them.
   const fresh = [...payloads.values()].filter((p) => !isKnownBlob(p.hash));
   if (fresh.length) {
-    const check = await cluster(c.env).checkDag(
-      withIds.map((s) => ({ id: s.id, parents: s.parents, requirement: s.requirement, gpus: s.gpus, gpuMemoryMb: s.gpuMemoryMb, cpus: s.cpus, memoryMb: s.memoryMb })),
-    );
-    if (!check.ok) return relay(c, check);
+    const checked = await check(withIds);
+    if (!checked.ok) return relay(c, checked);
     for (const p of fresh) await putBlob(c.env.ARTIFACTS, p.bytes, p.hash);
   }
   return withIds.map(({ payloadB64: _, ...rest }) => ({
@@ -62,6 +69,8 @@ export function mountJobs(app: App): void {
   route(app, 'getJob', async (c) => relay(c, wrapJob(await cluster(c.env).getJob(c.req.param('id')!, true))));
   route(app, 'cancelJob', async (c) => relay(c, wrapJob(await cluster(c.env).cancel(c.req.param('id')!))));
   route(app, 'retryJob', async (c) => relay(c, wrapJob(await cluster(c.env).retry(c.req.param('id')!))));
+  route(app, 'approveJob', async (c, req) => relay(c, wrapJob(await cluster(c.env).decide(c.req.param('id')!, 'approve', req.by, req.reason, c.get('role')))));
+  route(app, 'rejectJob', async (c, req) => relay(c, wrapJob(await cluster(c.env).decide(c.req.param('id')!, 'reject', req.by, req.reason, c.get('role')))));
   route(app, 'stopService', async (c) => relay(c, wrapJob(await cluster(c.env).stop(c.req.param('id')!))));
 
   route(app, 'listDags', async (c, _, q) => c.json(await cluster(c.env).listDags(q.limit)));

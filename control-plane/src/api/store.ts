@@ -1,10 +1,14 @@
 import { route, type App } from './http';
-import { storeFor, storeShard, storeShards } from './stubs';
+import { storeKeyDecision } from '../core/approval';
+import { cluster, storeFor, storeShard, storeShards } from './stubs';
 
 export function mountStore(app: App): void {
   route(app, 'kvGet', async (c, _, { key }) => c.json({ key, value: await storeFor(c.env, key).get(key) }));
   route(app, 'kvPut', async (c, req) => {
     await storeFor(c.env, req.key).put(req.key, req.value);
+    // The original SDK approves its gates by this key: the native gate behind it is decided too.
+    const gate = storeKeyDecision(req.key, req.value);
+    if (gate) await cluster(c.env).decideByStoreKey(gate.gate, gate.decision);
     return c.json({ ok: true });
   });
   route(app, 'kvDelete', async (c, _, { key }) => {

@@ -1,14 +1,17 @@
+// Why this file is long: every RPC method the API calls must be a method of the Durable Object
+// class; the schedule, demand and DAG-action ones are short delegates to their own modules.
 import { DurableObject } from 'cloudflare:workers';
 import type { Ack, AgentView, HeartbeatRequest, HeartbeatResponse, JobResult, LeaseResponse, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
-import { isService, isTerminal, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
-import type { DemandGroup, DemandResponse, ResourceAsk } from '../contract/resources';
+import { dagId, isService, otherIdForm, isTerminal, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
+import type { DemandResponse, ResourceAsk } from '../contract/resources';
+import type { ScheduleSpec, ScheduleView } from '../contract/schedules';
 import type { StatsResponse } from '../contract/stats';
-import { readWebhook, settingsOf, type DemandWebhookConfig, type Settings } from '../config';
+import { settingsOf, type Settings } from '../config';
 import { earliest, nextAlarmAt } from '../core/alarm';
 import { capabilitiesOf } from '../core/choose';
+import { decide as decideApproval, decider, timedOut, type Decision } from '../core/approval';
 import { validateDag, type DagNode } from '../core/dag';
 import { retryFrontier, toCancel, type DagJobFacts } from '../core/dagActions';
-import { demandChanges, demandOf, nextDemandCheck } from '../core/demand';
 import { asksNothing, totalOf, unschedulableReason } from '../core/resources';
 import type { FollowFacts } from '../core/followEnd';
 import { logVerdict } from '../core/leaseHolder';
@@ -18,10 +21,14 @@ import type { Env } from '../env';
 import { randomId } from '../lib/ids';
 import { fail, ok, type Result } from '../lib/result';
 import { AgentsRepo, resourcesOf, toAgentView } from './agentsRepo';
-import { sendDemandEvents } from './demandWebhook';
+import { DemandWatch } from './demandWatch';
 import { Consequences } from './consequences';
 import { askOf, leaseFactsOf, specOf, storedJobOf, toView } from './jobRow';
 import { JobsRepo } from './jobsRepo';
+import { MetaRepo } from './metaRepo';
+import { Schedules } from './schedules';
+import { SchedulesRepo } from './schedulesRepo';
+import { appendSystemLines } from './systemLog';
 import { dagList, dagView, statsOf } from './reads';
 import { migrate } from './schema';
 import { Waiters } from './waiters';
@@ -36,11 +43,11 @@ type Submitted = DagNode & ResourceAsk & { requirement: string };
  */
 export class ClusterDO extends DurableObject<Env> {
   private readonly cfg: Settings;
-  private readonly webhook: DemandWebhookConfig | null;
-  /** When the webhook rule looks at demand next (null: nothing queued, nothing remembered). */
-  private demandCheckAt: number | null = null;
+  private readonly demandWatch: DemandWatch;
+  private readonly schedules: Schedules;
   private readonly jobs: JobsRepo;
   private readonly agents: AgentsRepo;
+  private readonly meta: MetaRepo;
   private readonly waiters = new Waiters(
     (agentId, max) => this.consequences.takeFor(agentId, max),
     (agentId) => this.jobs.ordersFor(agentId),
@@ -53,19 +60,24 @@ export class ClusterDO extends DurableObject<Env> {
     super(ctx, env);
     migrate(ctx.storage.sql);
     this.cfg = settingsOf(env);
-    const hook = readWebhook(env);
-    for (const p of hook.problems) console.warn(`titan config: ${p}`);
-    this.webhook = hook.webhook;
     this.jobs = new JobsRepo(ctx.storage.sql);
     this.agents = new AgentsRepo(ctx.storage.sql);
+    this.meta = new MetaRepo(ctx.storage.sql);
     this.consequences = new Consequences(
       this.jobs,
       this.agents,
+      this.meta,
       this.cfg,
       () => this.waiters.wakeSoon(),
       (a) => this.waiters.has(a),
       (a) => this.waiters.notify(a),
+      (job, firstSeq, texts) => ctx.waitUntil(appendSystemLines(env, job, firstSeq, texts)),
     );
+    this.demandWatch = new DemandWatch(env, this.cfg, this.jobs, this.meta, this.consequences);
+    this.schedules = new Schedules(new SchedulesRepo(ctx.storage.sql), this.jobs, {
+      submit: (jobs, name) => this.submit(jobs, name, true),
+      cancelDag: (id) => this.cancelDag(id),
+    }, this.cfg.scheduleLateMs);
     // No agent could heartbeat while this object was down: before any alarm runs, every held lease
     // gets one lease TTL from now to be heartbeated or reported (core/restartGrace).
     const now = Date.now();
@@ -148,6 +160,31 @@ export class ClusterDO extends DurableObject<Env> {
       this.consequences.cascade(id, now);
     }
     return this.changed(id);
+  }
+
+  /** Approve or reject a job waiting for approval (core/approval). */
+  decide(id: string, decision: Decision, by: string | undefined, reason: string | undefined, tokenKind: string): Result<JobView> {
+    const job = this.jobs.get(id) ?? this.jobs.get(otherIdForm(id));
+    if (!job) return fail(404, 'not_found', `no job ${id}`);
+    if (job.state !== 'WAITING_APPROVAL') return fail(409, 'conflict', `job ${id} is not waiting for approval (it is ${job.state})`);
+    this.consequences.decide(job, decideApproval(job.type, decision, decider(by, tokenKind), reason), Date.now());
+    return this.changed(job.id);
+  }
+
+  /**
+   * The original SDK's gate protocol: its store key `titan:hitl:status:<gate>` was set. The gate's
+   * job (`DAG-<gate>` when it came by SUBMIT_DAG) is decided now if it waits, else when it does.
+   */
+  decideByStoreKey(gate: string, decision: Decision | 'clear'): void {
+    const id = [dagId(gate), gate].find((x) => this.jobs.has(x)) ?? dagId(gate);
+    const now = Date.now();
+    if (decision === 'clear') return this.meta.clearPreset(id);
+    this.meta.presetDecision(id, decision, now);
+    const job = this.jobs.get(id);
+    if (job?.state === 'WAITING_APPROVAL') {
+      this.consequences.decide(job, decideApproval(job.type, decision, 'the TitanStore key', undefined), now);
+      this.scheduleAlarm();
+    }
   }
 
   /**
@@ -341,28 +378,41 @@ export class ClusterDO extends DurableObject<Env> {
   }
 
   stats(): StatsResponse {
-    return statsOf(this.jobs, this.listAgents(), this.demand());
+    return statsOf(this.jobs, this.listAgents(), this.demandWatch.view());
   }
 
   /** Demand per capability and resource shape, and what the live agents have free (core/demand). */
-  demand(now = Date.now()): DemandResponse {
-    const shapes = this.jobs.activeShapes().map((r) => ({ requirement: r.requirement, ask: askOf(r), state: r.state, n: r.n, oldest: r.oldest }));
-    const agents = this.consequences.fleet(null, now).map((a) => ({
-      capabilities: JSON.parse(a.row.caps) as string[], alive: true, slots: a.row.slots, usedSlots: a.usedSlots, total: a.total, free: a.free,
-    }));
-    return demandOf(shapes, agents, now, { queued: this.cfg.demandBacklogJobs, waitMs: this.cfg.demandBacklogMs });
+  demand(): DemandResponse {
+    return this.demandWatch.view();
   }
 
-  /** The webhook rule (core/demand demandChanges): send what changed, remember what is backlogged once it was delivered. */
-  private async checkDemand(now: number): Promise<void> {
-    if (!this.webhook) return;
-    const demand = this.demand(now);
-    const prev = JSON.parse(this.jobs.meta('demand_backlogged') ?? '{}') as Record<string, DemandGroup>;
-    const { events, next } = demandChanges(prev, demand);
-    if (events.length && (await sendDemandEvents(this.webhook, events, demand))) this.jobs.setMeta('demand_backlogged', JSON.stringify(next));
-    const queued = demand.groups.reduce((n, g) => n + g.queued, 0);
-    const remembered = Object.keys(JSON.parse(this.jobs.meta('demand_backlogged') ?? '{}')).length;
-    this.demandCheckAt = nextDemandCheck(now, queued, remembered, { queued: this.cfg.demandBacklogJobs, waitMs: this.cfg.demandBacklogMs });
+  // ------------------------------------------------------------------ schedules (cluster/schedules)
+
+  checkSchedule(name: string, spec: Parameters<Schedules['check']>[1]): Result<{ ok: true }> {
+    const r = this.schedules.check(name, spec);
+    return r.ok ? ok({ ok: true }) : r;
+  }
+  putSchedule(name: string, spec: ScheduleSpec, template: StoredJob[]): Result<ScheduleView> {
+    return this.afterSchedules(this.schedules.put(name, spec, template, Date.now()));
+  }
+  listSchedules(): ScheduleView[] {
+    return this.schedules.list();
+  }
+  getSchedule(name: string): Result<ScheduleView> {
+    return this.schedules.get(name);
+  }
+  deleteSchedule(name: string): Result<{ ok: true }> {
+    return this.afterSchedules(this.schedules.remove(name));
+  }
+  pauseSchedule(name: string, paused: boolean): Result<ScheduleView> {
+    return this.afterSchedules(this.schedules.setPaused(name, paused, Date.now()));
+  }
+  runSchedule(name: string): Result<{ schedule: ScheduleView; dag: string }> {
+    return this.afterSchedules(this.schedules.runNow(name, Date.now()));
+  }
+  private afterSchedules<T>(r: T): T {
+    this.scheduleAlarm();
+    return r;
   }
 
   // ------------------------------------------------------------------ time
@@ -376,19 +426,19 @@ export class ClusterDO extends DurableObject<Env> {
       this.waiters.wakeSoon();
     }
     for (const id of this.jobs.takeDelaysDue(now)) this.consequences.promote(id, now);
+    this.schedules.fireDue(now);
+    for (const job of this.jobs.approvalsDue(now)) this.consequences.decide(job, timedOut(specOf(job).approval?.timeoutMs ?? 0), now);
     this.agents.forgetSilentEphemeral(now - this.cfg.agentSilentMs * 5);
     this.jobs.sweep(now, now - this.cfg.jobRetentionMs);
-    if (this.demandCheckAt !== null && this.demandCheckAt <= now) this.demandCheckAt = null;
-    await this.checkDemand(now);
+    this.meta.sweep(now - this.cfg.jobRetentionMs);
+    await this.demandWatch.check(now);
     this.scheduleAlarm();
   }
 
   /** Keep the one alarm at the earliest thing that needs time to pass. */
   private scheduleAlarm(): void {
     const due = this.jobs.nextDue(this.cfg.jobRetentionMs);
-    // With a webhook, demand is looked at while jobs are queued (a job queued now is checked soon).
-    const demandAt = this.webhook ? (this.demandCheckAt ?? (this.jobs.hasQueued() ? Date.now() + 500 : null)) : null;
-    const next = nextAlarmAt(earliest(due, demandAt), this.alarmAt, Date.now());
+    const next = nextAlarmAt(earliest(due, this.demandWatch.dueAt(Date.now()), this.schedules.nextDue()), this.alarmAt, Date.now());
     if (next === null) return;
     this.alarmAt = next;
     void this.ctx.storage.setAlarm(next);

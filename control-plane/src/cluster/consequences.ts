@@ -11,16 +11,19 @@ import { boundsOf, freeOf, place, reservationTarget, shortOf, totalOf, type Flee
 import { descendants } from '../core/descendants';
 import { afterLeaseLoss, attemptsAfterRelease, outcomeOf } from '../core/outcome';
 import { reinstatable, resultVerdict } from '../core/leaseHolder';
+import { approvalDeadline, decide, type Decided } from '../core/approval';
 import { promotion } from '../core/promotion';
 import { randomId } from '../lib/ids';
 import { resourcesOf, type AgentRow, type AgentsRepo } from './agentsRepo';
 import { leaseFactsOf as leaseFacts, specOf, toLeasedJob, type JobRow } from './jobRow';
 import type { JobsRepo } from './jobsRepo';
+import type { MetaRepo } from './metaRepo';
 
 export class Consequences {
   constructor(
     private readonly jobs: JobsRepo,
     private readonly agents: AgentsRepo,
+    private readonly meta: MetaRepo,
     private readonly cfg: SchedulerConfig,
     /** Queued work appeared: wake the held long-polls. */
     private readonly wake: () => void,
@@ -28,20 +31,44 @@ export class Consequences {
     private readonly isWaiting: (agentId: string) => boolean,
     /** An order (cancel/stop) was given for a lease this agent holds: answer its held poll now. */
     private readonly ordered: (agentId: string) => void,
+    /**
+     * Lines for a job's log that no agent writes: an approval's story. A GATE's are its output (they
+     * stand in for the original gate script's), any other job's are system notes.
+     */
+    private readonly systemLog: (job: Pick<JobRow, 'id' | 'run' | 'type'>, firstSeq: number, texts: string[]) => void = () => {},
   ) {}
 
   /** PENDING → QUEUED or CANCELLED as its parents and delay allow (core/promotion). */
   promote(id: string, now: number): void {
     const job = this.jobs.get(id);
     if (!job || job.state !== 'PENDING') return;
-    const p = promotion({ readyAt: job.ready_at, affinity: specOf(job).affinity }, this.jobs.parentFacts(id), now);
+    const spec = specOf(job);
+    const p = promotion({ readyAt: job.ready_at, affinity: spec.affinity, needsApproval: spec.approval !== null }, this.jobs.parentFacts(id), now);
     if (p.kind === 'cancel') {
       this.jobs.setState(job, 'CANCELLED', now, p.note);
       this.cascade(id, now);
     } else if (p.kind === 'queue') {
       this.jobs.queuePending(job, now, p.affinityAgent);
       this.wake();
+    } else if (p.kind === 'approval') {
+      const { message, timeoutMs } = spec.approval!;
+      this.jobs.awaitApproval(job, now, approvalDeadline(timeoutMs, now), p.affinityAgent, `waiting for approval: ${message}`);
+      this.systemLog(job, 1, [`[HITL] ${id}: ${message}`, `[HITL] waiting for approval${timeoutMs ? ` (up to ${Math.round(timeoutMs / 1000)} s)` : ''}; no agent slot is held`]);
+      const preset = this.meta.presetFor(id);
+      if (preset) this.decide(this.jobs.get(id)!, decide(job.type, preset, 'the TitanStore key', 'set before the gate was reached'), now);
     }
+  }
+
+  /** Carry out a decision on a waiting job (core/approval): queue it, complete a GATE, or end it rejected. */
+  decide(job: JobRow, d: Decided, now: number): void {
+    this.systemLog(job, 3, [`[HITL] ${d.note}`]);
+    if (d.state === 'QUEUED') {
+      this.jobs.queueApproved(job, now, d.note);
+      this.wake();
+      return;
+    }
+    if (d.error) this.jobs.setError(job.id, d.error);
+    this.finishRun(job, d.state, now, d.note, null);
   }
 
   /** Cancel every not-yet-ended descendant; running ones get a cancel order on their next heartbeat. */

@@ -49,13 +49,14 @@ export interface JobRow {
 /** The lease facts of a row, as core/leaseHolder reads them. */
 export const leaseFactsOf = (row: JobRow): LeaseFacts => ({ state: row.state, run: row.run, leaseId: row.lease_id, agentId: row.agent_id, prevLeaseId: row.prev_lease_id });
 
-export const specOf = (row: Pick<JobRow, 'spec'>): StoredSpec => JSON.parse(row.spec) as StoredSpec;
+/** Rows stored before approvals existed have none. */
+export const specOf = (row: Pick<JobRow, 'spec'>): StoredSpec => ({ approval: null, ...(JSON.parse(row.spec) as Omit<StoredSpec, 'approval'>) });
 
 /** The JSON column of a job: its spec fields, in a fixed key order. */
 export function specJson(j: StoredJob): string {
   const spec: StoredSpec = {
     file: j.file, payloadHash: j.payloadHash, script: j.script, archive: j.archive, args: j.args, delayMs: j.delayMs,
-    parents: j.parents, affinity: j.affinity, timeoutMs: j.timeoutMs, port: j.port, env: j.env,
+    parents: j.parents, affinity: j.affinity, timeoutMs: j.timeoutMs, port: j.port, env: j.env, approval: j.approval,
   };
   return JSON.stringify(spec);
 }

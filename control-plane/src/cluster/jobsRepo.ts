@@ -91,6 +91,29 @@ export class JobsRepo {
     this.history(job.id, job.run, now, 'QUEUED', null);
   }
 
+  /** PENDING → WAITING_APPROVAL: its parents are done; `deadline` (ready_at) is when the wait times out. */
+  awaitApproval(job: JobRow, now: number, deadline: number | null, affinityAgent: string | null, message: string): void {
+    assertTransition(job.id, job.state, 'WAITING_APPROVAL');
+    this.sql.exec("UPDATE jobs SET state = 'WAITING_APPROVAL', ready_at = ?, affinity_agent = ? WHERE id = ?", deadline, affinityAgent, job.id);
+    this.history(job.id, job.run, now, 'WAITING_APPROVAL', message);
+  }
+
+  /** WAITING_APPROVAL → QUEUED: approved. */
+  queueApproved(job: JobRow, now: number, note: string): void {
+    assertTransition(job.id, job.state, 'QUEUED');
+    this.sql.exec("UPDATE jobs SET state = 'QUEUED', ready_at = NULL, queued_at = ? WHERE id = ?", now, job.id);
+    this.history(job.id, job.run, now, 'QUEUED', note);
+  }
+
+  /** Waiting jobs whose approval timed out. */
+  approvalsDue(now: number): JobRow[] {
+    return this.sql.exec<JobRow>("SELECT * FROM jobs WHERE state = 'WAITING_APPROVAL' AND ready_at <= ?", now).toArray();
+  }
+
+  setError(id: string, error: string): void {
+    this.sql.exec('UPDATE jobs SET error = ? WHERE id = ?', error, id);
+  }
+
   /** FAILED → QUEUED once its backoff is over. */
   queueRetry(job: JobRow, now: number): void {
     assertTransition(job.id, job.state, 'QUEUED');
@@ -294,7 +317,7 @@ export class JobsRepo {
   /**
    * Housekeeping: old lease results, ended jobs past retention (with history, edges, emptied DAGs),
    * and a safety net for nextDue's invariants: lease_expires is set only while a lease is held,
-   * ready_at only while PENDING on a delay or FAILED awaiting a retry. A stray due time would re-fire forever.
+   * ready_at only while PENDING on a delay, FAILED awaiting a retry or WAITING_APPROVAL with a time limit. A stray due time would re-fire forever.
    */
   sweep(now: number, retentionCutoff: number): void {
     this.sql.exec('DELETE FROM lease_results WHERE ts < ?', now - 24 * 3600_000);
@@ -303,7 +326,7 @@ export class JobsRepo {
     this.sql.exec(`DELETE FROM edges WHERE child IN (${old})`, retentionCutoff);
     this.sql.exec("DELETE FROM jobs WHERE state IN ('COMPLETED', 'DEAD', 'CANCELLED') AND finished_at <= ?", retentionCutoff);
     this.sql.exec('DELETE FROM dags WHERE id NOT IN (SELECT dag FROM jobs WHERE dag IS NOT NULL)');
-    this.sql.exec("UPDATE jobs SET ready_at = NULL WHERE ready_at <= ? AND state NOT IN ('PENDING', 'FAILED')", now);
+    this.sql.exec("UPDATE jobs SET ready_at = NULL WHERE ready_at <= ? AND state NOT IN ('PENDING', 'FAILED', 'WAITING_APPROVAL')", now);
     this.sql.exec('UPDATE jobs SET lease_expires = NULL WHERE lease_expires <= ? AND lease_id IS NULL', now);
   }
 
@@ -340,14 +363,6 @@ export class JobsRepo {
 
   hasQueued(): boolean {
     return this.sql.exec("SELECT 1 FROM jobs WHERE state = 'QUEUED' LIMIT 1").toArray().length > 0;
-  }
-
-  meta(k: string): string | null {
-    return this.sql.exec<{ v: string }>('SELECT v FROM meta WHERE k = ?', k).toArray()[0]?.v ?? null;
-  }
-
-  setMeta(k: string, v: string): void {
-    this.sql.exec('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)', k, v);
   }
 
   countByState(): Partial<Record<JobState, number>> {

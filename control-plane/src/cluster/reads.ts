@@ -21,7 +21,7 @@ export function dagList(jobs: JobsRepo, limit: number) {
 }
 
 export function statsOf(jobs: JobsRepo, agents: AgentView[], demand: DemandResponse): StatsResponse {
-  const counts = { PENDING: 0, QUEUED: 0, RUNNING: 0, FAILED: 0, DEAD: 0, COMPLETED: 0, CANCELLED: 0, ...jobs.countByState() };
+  const counts = { PENDING: 0, WAITING_APPROVAL: 0, QUEUED: 0, RUNNING: 0, FAILED: 0, DEAD: 0, COMPLETED: 0, CANCELLED: 0, ...jobs.countByState() };
   return {
     agents,
     activeAgents: agents.filter((a) => a.alive).length,

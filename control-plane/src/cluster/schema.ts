@@ -56,6 +56,21 @@ CREATE TABLE IF NOT EXISTS dags (id TEXT PRIMARY KEY, name TEXT, created_at INTE
 CREATE TABLE IF NOT EXISTS lease_results (lease_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, ts INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS lease_results_ts ON lease_results(ts);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+-- Cron schedules: the saved spec, its DAG template (payloads already stored by hash), the next tick (NULL: paused).
+CREATE TABLE IF NOT EXISTS schedules (
+  name TEXT PRIMARY KEY,
+  spec TEXT NOT NULL,
+  template TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_at INTEGER,
+  runs INTEGER NOT NULL DEFAULT 0,
+  last_tick_at INTEGER,
+  last_dag TEXT,
+  last_note TEXT
+);
+CREATE INDEX IF NOT EXISTS schedules_next ON schedules(next_at);
+-- Decisions given through the original SDK's store key before the gate was waiting: applied when it is.
+CREATE TABLE IF NOT EXISTS approval_presets (job_id TEXT PRIMARY KEY, decision TEXT NOT NULL, ts INTEGER NOT NULL);
 `;
 
 /**

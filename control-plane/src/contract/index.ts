@@ -5,4 +5,5 @@ export * from './store';
 export * from './logs';
 export * from './stats';
 export * from './resources';
+export * from './schedules';
 export * from './routes';

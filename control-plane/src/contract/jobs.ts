@@ -2,14 +2,16 @@ import * as z from 'zod';
 import { isBase64, JobId, LIMITS, SafeName, SafeRelativePath, Sha256, Tag } from './common';
 import { Assignment, ResourceAsk } from './resources';
 
-export const JobType = z.enum(['RUN_PAYLOAD', 'RUN_ARCHIVE', 'SERVICE', 'ARCHIVE_SERVICE']);
+/** GATE: no code; it waits for approval and completes when approved (the original SDK's hitl gate, natively). */
+export const JobType = z.enum(['RUN_PAYLOAD', 'RUN_ARCHIVE', 'SERVICE', 'ARCHIVE_SERVICE', 'GATE']);
 export type JobType = z.output<typeof JobType>;
 
 /**
  * Scheduler states. FAILED is an attempt that failed with retries left (it is re-queued
- * after a backoff); DEAD is the final failure.
+ * after a backoff); DEAD is the final failure (a rejected approval too). WAITING_APPROVAL: its
+ * parents are done and it waits for a human, holding no agent slot.
  */
-export const JobState = z.enum(['PENDING', 'QUEUED', 'RUNNING', 'FAILED', 'DEAD', 'COMPLETED', 'CANCELLED']);
+export const JobState = z.enum(['PENDING', 'WAITING_APPROVAL', 'QUEUED', 'RUNNING', 'FAILED', 'DEAD', 'COMPLETED', 'CANCELLED']);
 export type JobState = z.output<typeof JobState>;
 
 /** What users poll (bridge, SDKs, CLI, dashboard): the original SDK's vocabulary. */
@@ -26,6 +28,8 @@ export function userStatus(state: JobState): UserStatus {
     case 'QUEUED':
     case 'FAILED':
       return 'PENDING';
+    case 'WAITING_APPROVAL':
+      return 'WAITING_APPROVAL';
     case 'RUNNING':
       return 'RUNNING';
     case 'COMPLETED':
@@ -35,6 +39,14 @@ export function userStatus(state: JobState): UserStatus {
     case 'CANCELLED':
       return 'CANCELLED';
   }
+}
+
+/**
+ * What GET_JOB_STATUS answers over TITAN_PROTO. A GATE waiting for approval reads RUNNING there:
+ * the original SDK's gate was a running script, and its wait loops were written against that.
+ */
+export function protoStatus(job: { status: UserStatus; type: JobType }): UserStatus {
+  return job.status === 'WAITING_APPROVAL' && job.type === 'GATE' ? 'RUNNING' : job.status;
 }
 
 /** TITAN_PROTO's SUBMIT_DAG stores jobs as `DAG-<id>`; everywhere a user names a job, either spelling works. */
@@ -57,7 +69,18 @@ export const isTerminal = (s: JobState) => TERMINAL_STATES.includes(s);
 export const FINAL_STATUSES: readonly UserStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 export const isFinalStatus = (s: string) => (FINAL_STATUSES as readonly string[]).includes(s);
 export const isService = (t: JobType) => t === 'SERVICE' || t === 'ARCHIVE_SERVICE';
+export const isGate = (t: JobType) => t === 'GATE';
 export const isArchive = (t: JobType) => t === 'RUN_ARCHIVE' || t === 'ARCHIVE_SERVICE';
+
+/** What an approval asks, and how long it may wait before it times out as rejected (null: forever). */
+export const Approval = z.object({
+  message: z.string().min(1).max(2000),
+  timeoutMs: z.number().int().min(1).max(30 * 24 * 3600 * 1000).nullable().default(null),
+});
+export type Approval = z.output<typeof Approval>;
+
+/** Approve or reject a waiting job: `by` names who decided (a person, a bot), `reason` why. */
+export const DecisionRequest = z.object({ by: z.string().min(1).max(100).optional(), reason: z.string().max(2000).optional() });
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
 
@@ -80,6 +103,8 @@ export const JobFields = z.object({
   port: z.number().int().min(0).max(65535).default(0),
   env: z.record(EnvName, z.string().max(LIMITS.maxArgLength)).default({}),
   ...ResourceAsk.shape,
+  /** A human must approve before it runs (a GATE job completes when approved); null: no approval. */
+  approval: Approval.nullable().default(null),
 });
 
 /** Where a job's code comes from; a submission names exactly one (see JobSpec). */
@@ -100,6 +125,11 @@ export const JobSpec = JobFields.extend({
   archive: CodeSource.archive.optional(),
 }).superRefine((j, ctx) => {
   const sources = [j.payloadB64, j.payloadHash, j.script, j.archive].filter((x) => x !== undefined).length;
+  if (isGate(j.type)) {
+    if (sources !== 0) ctx.addIssue({ code: 'custom', message: 'a GATE job has no code (no payloadB64, payloadHash, script or archive)' });
+    if (!j.approval) ctx.addIssue({ code: 'custom', message: 'a GATE job needs an approval (its message)' });
+    return;
+  }
   if (sources !== 1) {
     ctx.addIssue({ code: 'custom', message: 'exactly one of payloadB64, payloadHash, script, archive is required' });
   }

@@ -13,10 +13,11 @@ import {
   RegisterAgentRequest,
   RegisterAgentResponse,
 } from './agents';
-import { DagListResponse, DagView, JobListResponse, JobResponse, ListDagsQuery, NameDagRequest, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest } from './jobs';
+import { DagListResponse, DagView, DecisionRequest, JobListResponse, JobResponse, ListDagsQuery, NameDagRequest, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest } from './jobs';
 import { AppendLogsRequest, AppendLogsResponse, FollowLogsQuery, LogsQuery, LogsResponse } from './logs';
 import { KeyListQuery, KeyListResponse, KeyQuery, KvGetResponse, KvPutRequest, SAddRequest, SAddResponse, SMembersResponse } from './store';
 import { DemandResponse } from './resources';
+import { RunScheduleResponse, ScheduleListResponse, ScheduleResponse, ScheduleSpec } from './schedules';
 import { ArtifactListResponse, ArtifactPutResponse, BlobPutResponse, StatsResponse } from './stats';
 
 /** Who may call a route: `client` tokens (SDK, bridge, CLI, dashboard), `agent` tokens, either, or anyone. */
@@ -47,6 +48,8 @@ export const ROUTES = {
   getJob: { method: 'get', path: '/v1/jobs/{id}', role: 'any', summary: 'A job with its history', response: JobResponse },
   cancelJob: { method: 'post', path: '/v1/jobs/{id}/cancel', role: 'client', summary: 'Cancel a queued or running job (and its descendants)', response: JobResponse },
   retryJob: { method: 'post', path: '/v1/jobs/{id}/retry', role: 'client', summary: 'Start a new run of an ended job, and of the descendants its failure cancelled', response: JobResponse },
+  approveJob: { method: 'post', path: '/v1/jobs/{id}/approve', role: 'client', summary: 'Approve a job waiting for approval: it runs (a GATE completes)', body: DecisionRequest, response: JobResponse },
+  rejectJob: { method: 'post', path: '/v1/jobs/{id}/reject', role: 'client', summary: 'Reject a job waiting for approval: it ends FAILED for good and its descendants are cancelled', body: DecisionRequest, response: JobResponse },
   stopService: { method: 'post', path: '/v1/jobs/{id}/stop', role: 'client', summary: 'Stop a running service', response: JobResponse },
   getLogs: { method: 'get', path: '/v1/jobs/{id}/logs', role: 'any', summary: 'Log history of a run (the newest by default)', query: LogsQuery, response: LogsResponse },
   followLogs: { method: 'get', path: '/v1/jobs/{id}/logs/stream', role: 'any', summary: 'Live log tail as server-sent events', query: FollowLogsQuery, rawResponse: 'text/event-stream' },
@@ -58,6 +61,14 @@ export const ROUTES = {
   cancelDag: { method: 'post', path: '/v1/dags/{id}/cancel', role: 'client', summary: 'Cancel every job of a DAG that has not ended', response: DagView },
   retryDag: { method: 'post', path: '/v1/dags/{id}/retry', role: 'client', summary: 'Retry the failed part of a DAG: each job that failed or was cancelled while its parents completed, with the descendants its failure cancelled', response: DagView },
   nameDag: { method: 'put', path: '/v1/dags/{id}/name', role: 'client', summary: 'Name a DAG (the SDK sends names after submitting)', body: NameDagRequest, response: Ok },
+
+  putSchedule: { method: 'put', path: '/v1/schedules/{name}', role: 'client', summary: 'Create or replace a cron schedule: each tick submits its DAG', body: ScheduleSpec, response: ScheduleResponse },
+  listSchedules: { method: 'get', path: '/v1/schedules', role: 'any', summary: 'Schedules with their next tick and last run', response: ScheduleListResponse },
+  getSchedule: { method: 'get', path: '/v1/schedules/{name}', role: 'any', summary: 'One schedule', response: ScheduleResponse },
+  deleteSchedule: { method: 'delete', path: '/v1/schedules/{name}', role: 'client', summary: 'Delete a schedule (its runs so far stay)', response: Ok },
+  pauseSchedule: { method: 'post', path: '/v1/schedules/{name}/pause', role: 'client', summary: 'Pause a schedule: no tick until resumed', response: ScheduleResponse },
+  resumeSchedule: { method: 'post', path: '/v1/schedules/{name}/resume', role: 'client', summary: 'Resume a schedule from its next tick (ticks while paused are not made up)', response: ScheduleResponse },
+  runSchedule: { method: 'post', path: '/v1/schedules/{name}/run', role: 'client', summary: "Run a schedule's DAG now, outside its timetable", response: RunScheduleResponse },
 
   registerAgent: { method: 'post', path: '/v1/agents/register', role: 'agent', summary: 'Register an agent', body: RegisterAgentRequest, response: RegisterAgentResponse },
   lease: { method: 'post', path: '/v1/agents/{id}/lease', role: 'agent', summary: 'Long-poll for jobs (and report finished ones)', body: LeaseRequest, response: LeaseResponse },

@@ -22,3 +22,10 @@ export function retryFrontier(jobs: readonly DagJobFacts[]): string[] {
     .filter((j) => (j.state === 'DEAD' || j.state === 'CANCELLED') && j.parents.every((p) => (state.get(p) ?? 'COMPLETED') === 'COMPLETED'))
     .map((j) => j.id);
 }
+
+/** A DAG run as a whole: RUNNING while any job is active, else COMPLETED, FAILED (one died) or CANCELLED. */
+export function dagState(states: readonly JobState[]): 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' {
+  if (states.some((s) => !isTerminal(s))) return 'RUNNING';
+  if (states.every((s) => s === 'COMPLETED')) return 'COMPLETED';
+  return states.includes('DEAD') ? 'FAILED' : 'CANCELLED';
+}

@@ -13,6 +13,7 @@ export interface ParentFacts {
 
 export type Promotion =
   | { kind: 'queue'; affinityAgent: string | null }
+  | { kind: 'approval'; affinityAgent: string | null }
   | { kind: 'wait' }
   | { kind: 'cancel'; parent: string; note: string };
 
@@ -20,11 +21,12 @@ export type Promotion =
  * A parent that can never complete dooms the child, even one still waiting out a delay; otherwise
  * the child waits until every parent is satisfied and its delay (`readyAt`) has passed.
  */
-export function promotion(job: { readyAt: number | null; affinity: boolean }, parents: readonly ParentFacts[], now: number): Promotion {
+export function promotion(job: { readyAt: number | null; affinity: boolean; needsApproval?: boolean }, parents: readonly ParentFacts[], now: number): Promotion {
   const doomed = parents.find((p) => p.state === 'DEAD' || p.state === 'CANCELLED');
   if (doomed) return { kind: 'cancel', parent: doomed.id, note: `parent ${doomed.id} ${doomed.state === 'DEAD' ? 'failed' : 'was cancelled'}` };
   if (!parents.every(satisfiesChildren)) return { kind: 'wait' };
   if (job.readyAt !== null && job.readyAt > now) return { kind: 'wait' }; // the alarm promotes it
   const affinityAgent = job.affinity ? (parents.find((p) => p.lastAgent)?.lastAgent ?? null) : null;
-  return { kind: 'queue', affinityAgent };
+  // Ready, but a human decides first: it waits without a slot (core/approval).
+  return { kind: job.needsApproval ? 'approval' : 'queue', affinityAgent };
 }

@@ -2,14 +2,17 @@
 import type { JobState } from '../contract/jobs';
 
 /**
- * Allowed moves. RUNNING → QUEUED is a lost lease re-queued; an ended state (COMPLETED, DEAD,
+ * Allowed moves. PENDING → WAITING_APPROVAL is a job needing approval whose parents are done.
+ * RUNNING → QUEUED is a lost lease re-queued; an ended state (COMPLETED, DEAD,
  * CANCELLED) only starts a new run, which begins PENDING (a retry or a resubmission).
  * QUEUED → COMPLETED/FAILED/DEAD is a late result: the lost lease's holder reported after all,
  * before anyone leased the job again, so its attempt ends as if the lease had been current
  * (core/leaseHolder).
  */
 const TRANSITIONS: Record<JobState, readonly JobState[]> = {
-  PENDING: ['QUEUED', 'CANCELLED'],
+  PENDING: ['QUEUED', 'WAITING_APPROVAL', 'CANCELLED'],
+  // Approved: queued (a GATE completes); rejected or timed out: DEAD, final; or cancelled.
+  WAITING_APPROVAL: ['QUEUED', 'COMPLETED', 'DEAD', 'CANCELLED'],
   QUEUED: ['RUNNING', 'CANCELLED', 'COMPLETED', 'FAILED', 'DEAD'],
   RUNNING: ['COMPLETED', 'FAILED', 'DEAD', 'CANCELLED', 'QUEUED'],
   FAILED: ['QUEUED', 'CANCELLED'],

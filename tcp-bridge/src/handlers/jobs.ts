@@ -1,4 +1,4 @@
-import { JobId } from '../../../control-plane/src/contract/index';
+import { JobId, protoStatus } from '../../../control-plane/src/contract/index';
 import { GrammarError, otherIdForm, parseDagPayload, parseDeploy, parseLegacySubmit, parseRun } from '../jobString';
 import { errorReply, fail, isApiError, ok, withEitherId, type Handler, type Reply } from './context';
 
@@ -58,7 +58,7 @@ export const getJobStatus: Handler = async (payload, { client }) => {
   if (!validId(id)) return ok('NULL');
   try {
     const res = await withEitherId(id, otherIdForm(id), (i) => client.getJob(i));
-    return ok(res ? res.job.status : 'NULL');
+    return ok(res ? protoStatus(res.job) : 'NULL');
   } catch (e) {
     return errorReply(e);
   }
