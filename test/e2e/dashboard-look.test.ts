@@ -108,7 +108,7 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'dashboard look and feel in head
     ]);
 
     await plane.client.kvPut('look:greeting', 'hello');
-    await plane.client.kvPut('titan:hitl:status:look-gate', 'PENDING');
+    await plane.client.submitJob({ id: 'look-gate', type: 'GATE', file: 'gate', approval: { message: 'Ship the look?' } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   });
 
@@ -128,7 +128,7 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'dashboard look and feel in head
     { name: 'job-big-log', hash: '#/jobs/look-big', ready: (p) => p.locator('#log-tail .ln[data-n="20000"]').waitFor() },
     { name: 'services', hash: '#/services', ready: (p) => p.locator('#services > *').first().waitFor() },
     { name: 'store', hash: '#/store', ready: (p) => p.locator('#store-keys button[data-key="look:greeting"]').waitFor() },
-    { name: 'approvals', hash: '#/approvals', ready: (p) => p.locator('#approval-gates tr.gate').first().waitFor() },
+    { name: 'approvals', hash: '#/approvals', ready: (p) => p.locator('#approval-jobs tr.gate').first().waitFor() },
     { name: 'unknown-job', hash: '#/jobs/no-such-look-job', ready: (p) => p.locator('#job-missing').waitFor() },
   ];
 
