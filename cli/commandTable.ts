@@ -210,7 +210,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'services',
-    summary: 'running and queued services: node, port, state, restarts',
+    summary: 'running and queued services: agent, port, state, health, restarts, last exit',
     options: { ...JSON_OUT, ...CONNECT },
     notes: CONNECT_NOTE,
     run: async (inv, sys) => (await import('./commands/lists')).runServices(inv, sys),

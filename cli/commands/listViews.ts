@@ -65,9 +65,13 @@ export function dagText(dag: DagView, now: number): string {
 
 export function servicesTable(services: readonly ServiceRow[]): string {
   if (!services.length) return 'no services';
+  // A crash loop is said in its STATE, so it is not mistaken for an ordinary restart.
   return table(
-    ['ID', 'NODE', 'PORT', 'STATE', 'RESTARTS'],
-    services.map((s) => [s.id, s.node ?? s.agentId ?? '-', String(s.port), s.state, String(s.restarts)]),
+    ['ID', 'AGENT', 'PORT', 'STATE', 'HEALTH', 'RESTARTS', 'LAST EXIT'],
+    services.map((s) => [
+      s.id, s.node ?? s.agentId ?? '-', s.port ? String(s.port) : '-', s.crashLoop ? `${s.state} CRASH-LOOP` : s.state,
+      s.health === 'unknown' ? '-' : s.health, String(s.restarts), s.lastExit ?? '-',
+    ]),
   );
 }
 

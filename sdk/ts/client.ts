@@ -3,7 +3,8 @@ import { apiErrorOf, callRoute, routePath, TitanApiError, type CallArgs, type Ro
 import { ROUTES, type RouteDef, type RouteName } from '../../control-plane/src/contract/routes';
 import type { CompleteRequest, HeartbeatRequestInput, LeaseRequestInput, RegisterAgentRequestInput } from '../../control-plane/src/contract/agents';
 import type { AppendLogsRequest } from '../../control-plane/src/contract/logs';
-import type { JobSpecInput, SubmitDagRequestInput } from '../../control-plane/src/contract/jobs';
+import type { DecisionRequest, JobSpecInput, SubmitDagRequestInput } from '../../control-plane/src/contract/jobs';
+import type { ScheduleSpecInput } from '../../control-plane/src/contract/schedules';
 import type { z } from 'zod';
 
 export { TitanApiError };
@@ -137,6 +138,41 @@ export class TitanHttpClient {
   }
   getDag(id: string) {
     return this.call('getDag', { params: { id } });
+  }
+
+  // ---- approval gates ----
+  /** Approve a job waiting in WAITING_APPROVAL; `by` and `reason` go into its history. */
+  approveJob(id: string, decision: z.input<typeof DecisionRequest> = {}) {
+    return this.call('approveJob', { params: { id }, body: decision });
+  }
+  /** Reject a waiting job: final (no retry), its descendants cancelled. */
+  rejectJob(id: string, decision: z.input<typeof DecisionRequest> = {}) {
+    return this.call('rejectJob', { params: { id }, body: decision });
+  }
+
+  // ---- cron schedules ----
+  /** Create or replace the schedule `name`. */
+  putSchedule(name: string, spec: ScheduleSpecInput) {
+    return this.call('putSchedule', { params: { name }, body: spec });
+  }
+  listSchedules() {
+    return this.call('listSchedules', {});
+  }
+  getSchedule(name: string) {
+    return this.call('getSchedule', { params: { name } });
+  }
+  deleteSchedule(name: string) {
+    return this.call('deleteSchedule', { params: { name } });
+  }
+  pauseSchedule(name: string) {
+    return this.call('pauseSchedule', { params: { name } });
+  }
+  resumeSchedule(name: string) {
+    return this.call('resumeSchedule', { params: { name } });
+  }
+  /** One run of the schedule's DAG now; answers the new DAG's id. */
+  runSchedule(name: string) {
+    return this.call('runSchedule', { params: { name } });
   }
 
   // ---- logs ----

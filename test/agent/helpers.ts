@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -96,4 +97,19 @@ export function spawnAgentProcess(args: string[], env: NodeJS.ProcessEnv = proce
     proc.on('exit', (code) => reject(new Error(`agent exited early (${code}):\n${out}`)));
   });
   return { proc, output: () => out, ready };
+}
+
+/** Cleanups registered during a test, run after it in reverse order (what is already gone is skipped). */
+export function cleanupsAfterEach(): Array<() => Promise<unknown> | unknown> {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+  return cleanups;
 }

@@ -1,20 +1,11 @@
 import net from 'node:net';
 import { zipSync } from 'fflate';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../worker-agent/src/agent';
-import { embeddedBridge, hasLocalControlPlane, logText, pidAlive, py, sleep, spawnAgentProcess, startCluster, tmpdir, waitEnded, waitFor, type Cluster } from './helpers';
+import { cleanupsAfterEach, embeddedBridge, hasLocalControlPlane, logText, pidAlive, py, sleep, spawnAgentProcess, startCluster, tmpdir, waitEnded, waitFor, type Cluster } from './helpers';
 
 // Real processes against the real control plane (workerd through Miniflare).
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      /* already gone */
-    }
-  }
-});
+const cleanups = cleanupsAfterEach();
 
 async function cluster(vars: Record<string, string> = {}): Promise<Cluster> {
   const c = await startCluster({ RETRY_BASE_MS: '50', ...vars });

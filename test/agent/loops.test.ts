@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const lease = (leaseId: string, jobId = `job-${leaseId}`): Lease =>
   ({ leaseId, expiresAt: 0, job: { id: jobId, run: 1, attempt: 1 } }) as unknown as Lease;
-const handle = (service: { state: 'starting' | 'running' | 'restarting'; restarts: number } | null = null): JobHandle => ({
+const handle = (service: ReturnType<JobHandle['service']> = null): JobHandle => ({
   done: new Promise(() => {}),
   kill: () => {},
   killedFor: undefined,
@@ -85,8 +85,11 @@ describe('lease loop', () => {
 
 describe('heartbeat', () => {
   it('keeps every held lease alive and reports services', () => {
-    const jobs = [running('a'), running('s', { state: 'running', restarts: 2 })];
-    expect(heartbeatRequest(jobs, ['a', 's', 'done-unacked'])).toEqual({ leases: ['a', 's', 'done-unacked'], services: [{ leaseId: 's', state: 'running', restarts: 2 }] });
+    const jobs = [running('a'), running('s', { state: 'running', restarts: 2, health: 'unhealthy', lastExit: 'unhealthy: 3 failed checks' })];
+    expect(heartbeatRequest(jobs, ['a', 's', 'done-unacked'])).toEqual({
+      leases: ['a', 's', 'done-unacked'],
+      services: [{ leaseId: 's', state: 'running', restarts: 2, health: 'unhealthy', lastExit: 'unhealthy: 3 failed checks' }],
+    });
   });
 
   it('applies orders to running jobs only and gives up every lost lease', () => {

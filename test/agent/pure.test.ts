@@ -22,7 +22,7 @@ describe('interpreter choice', () => {
 });
 
 describe('job environment', () => {
-  const job = { id: 'j1', run: 2, attempt: 3, dag: null, type: 'RUN_PAYLOAD' as const, file: 'a.py', payloadHash: null, script: null, archive: null, args: [], port: 8080, timeoutMs: null, env: { FOO: 'bar' }, assigned: { gpus: [], cpus: 0, memoryMb: 0 } };
+  const job = { id: 'j1', run: 2, attempt: 3, dag: null, type: 'RUN_PAYLOAD' as const, file: 'a.py', payloadHash: null, script: null, archive: null, args: [], port: 8080, timeoutMs: null, env: { FOO: 'bar' }, health: null, assigned: { gpus: [], cpus: 0, memoryMb: 0 } };
   it('adds identity, bridge, SDK path and job env; hides the agent token', () => {
     const env = jobEnv({ base: { PATH: '/bin', PYTHONPATH: '/mine', TITAN_AGENT_TOKEN: 'secret' }, job, url: 'http://cp', bridgePort: 4242, pythonPath: ['/ws/src'] });
     expect(env).toMatchObject({ TITAN_JOB_ID: 'j1', TITAN_RUN: '2', TITAN_ATTEMPT: '3', TITAN_HOST: '127.0.0.1', TITAN_PORT: '4242', TITAN_URL: 'http://cp', PORT: '8080', TITAN_SERVICE_PORT: '8080', FOO: 'bar', PATH: '/bin' });

@@ -126,7 +126,7 @@ export class FakeClient {
       queueByRequirement: { GPU: 2, GENERAL: 1 },
       counts: { PENDING: 3, WAITING_APPROVAL: 0, QUEUED: 0, RUNNING: 1, FAILED: 0, DEAD: 0, COMPLETED: 5, CANCELLED: 0 },
       demand: { at: 0, groups: [], supply: [], backlogged: false, thresholds: { queued: 1, waitMs: 30_000 } },
-      services: [{ id: 'DAG-web', agentId: 'a3', node: 'agent-a3', port: 8080, state: 'running', restarts: 0 }],
+      services: [{ id: 'DAG-web', agentId: 'a3', node: 'agent-a3', port: 8080, state: 'running', restarts: 0, health: 'unknown', lastExit: null, crashLoop: false }],
     };
   }
 

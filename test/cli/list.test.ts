@@ -83,9 +83,9 @@ describe('listing commands', () => {
   });
 
   it('titan services (and --json), workers --json', () => {
-    expect(titan('services').out).toMatch(/^ID\s+NODE\s+PORT\s+STATE\s+RESTARTS\nlist-svc\s+-\s+8123\s+queued\s+0$/m);
+    expect(titan('services').out).toMatch(/^ID\s+AGENT\s+PORT\s+STATE\s+HEALTH\s+RESTARTS\s+LAST EXIT\nlist-svc\s+-\s+8123\s+queued\s+-\s+0\s+-$/m);
     const services = JSON.parse(titan('services', '--json').out);
-    expect(services).toEqual([{ id: 'list-svc', agentId: null, node: null, port: 8123, state: 'queued', restarts: 0 }]);
+    expect(services).toEqual([{ id: 'list-svc', agentId: null, node: null, port: 8123, state: 'queued', restarts: 0, health: 'unknown', lastExit: null, crashLoop: false }]);
     expect(JSON.parse(titan('workers', '--json').out)).toEqual([]);
     expect(JSON.parse(titan('stats', '--json').out).counts.QUEUED).toBe(2);
   });

@@ -9,6 +9,7 @@ describe('parseHash', () => {
     expect(parseHash('#/jobs')).toEqual({ section: 'jobs', id: '' });
     expect(parseHash('#/dags/DAG-1')).toEqual({ section: 'dags', id: 'DAG-1' });
     expect(parseHash('#/store/ignored')).toEqual({ section: 'store', id: '' });
+    expect(parseHash('#/schedules')).toEqual({ section: 'schedules', id: '' });
   });
 
   it('decodes ids, so what jobHref writes comes back unchanged', () => {

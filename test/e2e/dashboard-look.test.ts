@@ -109,6 +109,7 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'dashboard look and feel in head
 
     await plane.client.kvPut('look:greeting', 'hello');
     await plane.client.submitJob({ id: 'look-gate', type: 'GATE', file: 'gate', approval: { message: 'Ship the look?' } });
+    await plane.client.call('putSchedule', { params: { name: 'look-nightly' }, body: { cron: '0 3 * * *', timezone: 'Europe/Paris', paused: true, dag: { jobs: [{ id: 'n', file: 'n.py', payloadB64: Buffer.from('print(1)').toString('base64') }] } } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   });
 
@@ -128,6 +129,7 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'dashboard look and feel in head
     { name: 'job-big-log', hash: '#/jobs/look-big', ready: (p) => p.locator('#log-tail .ln[data-n="20000"]').waitFor() },
     { name: 'services', hash: '#/services', ready: (p) => p.locator('#services > *').first().waitFor() },
     { name: 'store', hash: '#/store', ready: (p) => p.locator('#store-keys button[data-key="look:greeting"]').waitFor() },
+    { name: 'schedules', hash: '#/schedules', ready: (p) => p.locator('#schedules tr.schedule', { hasText: 'look-nightly' }).waitFor() },
     { name: 'approvals', hash: '#/approvals', ready: (p) => p.locator('#approval-jobs tr.gate').first().waitFor() },
     { name: 'unknown-job', hash: '#/jobs/no-such-look-job', ready: (p) => p.locator('#job-missing').waitFor() },
   ];

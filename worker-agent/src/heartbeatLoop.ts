@@ -10,7 +10,7 @@ type HeartbeatRequest = Parameters<TitanHttpClient['heartbeat']>[1];
 export function heartbeatRequest(running: RunningJob[], held: string[], gpus?: HeartbeatRequest['gpus']): HeartbeatRequest {
   const services = running.flatMap((r) => {
     const s = r.handle.service();
-    return s ? [{ leaseId: r.lease.leaseId, state: s.state, restarts: s.restarts }] : [];
+    return s ? [{ leaseId: r.lease.leaseId, state: s.state, restarts: s.restarts, health: s.health, lastExit: s.lastExit }] : [];
   });
   return { leases: held, services, ...(gpus ? { gpus } : {}) };
 }
@@ -49,12 +49,15 @@ export interface HeartbeatLoopDeps {
 /** Every `registration.heartbeatMs` (or at once on `now()`): keep leases alive and apply the answer. */
 export class HeartbeatLoop {
   private stopped = false;
+  /** `now()` was asked while a beat was on its way: beat again at once, so no change waits a whole interval. */
+  private again = false;
   private readonly waker = new Waker();
 
   constructor(private readonly d: HeartbeatLoopDeps) {}
 
   /** Beat now (a service changed state) instead of at the next interval. */
   now(): void {
+    this.again = true;
     this.waker.wake();
   }
 
@@ -68,7 +71,8 @@ export class HeartbeatLoop {
     const { client, registration, table } = this.d;
     let failing = false;
     while (!this.stopped) {
-      await this.waker.sleep(registration.heartbeatMs);
+      if (!this.again) await this.waker.sleep(registration.heartbeatMs);
+      this.again = false;
       if (this.stopped) break;
       try {
         const res = await client.heartbeat(registration.id, heartbeatRequest(table.jobs(), table.heldLeases(), this.d.gpus?.()));

@@ -23,7 +23,7 @@ import { fail, ok, type Result } from '../lib/result';
 import { AgentsRepo, resourcesOf, toAgentView } from './agentsRepo';
 import { DemandWatch } from './demandWatch';
 import { Consequences } from './consequences';
-import { askOf, leaseFactsOf, specOf, storedJobOf, toView } from './jobRow';
+import { askOf, leaseFactsOf, serviceFactsOf, specOf, storedJobOf, toView } from './jobRow';
 import { JobsRepo } from './jobsRepo';
 import { MetaRepo } from './metaRepo';
 import { Schedules } from './schedules';
@@ -353,9 +353,9 @@ export class ClusterDO extends DurableObject<Env> {
     }
     for (const s of req.services) {
       const job = this.jobs.byLease(s.leaseId, agentId);
-      const change = job && serviceChange({ state: job.state, serviceState: job.service_state, restarts: job.restarts }, s);
+      const change = job && serviceChange(serviceFactsOf(job), s, now);
       if (!job || !change) continue;
-      this.jobs.setService(job.id, s.state, s.restarts);
+      this.jobs.setService(job.id, change.stored);
       if (change.note) this.jobs.history(job.id, job.run, now, 'RUNNING', change.note);
       if (change.releaseChildren) for (const child of this.jobs.childrenOf(job.id)) this.consequences.promote(child, now);
     }

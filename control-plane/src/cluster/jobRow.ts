@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import type { LeasedJob } from '../contract/agents';
 import type { LeaseFacts } from '../core/leaseHolder';
 import type { Assignment, ResourceAsk } from '../contract/resources';
-import { isService, StoredJob, userStatus, type HistoryEntry, type JobState, type JobType, type JobView, type ServiceInfo } from '../contract/jobs';
+import { isService, isTerminal, StoredJob, userStatus, type HistoryEntry, type JobState, type JobType, type JobView, type ServiceHealth, type ServiceInfo } from '../contract/jobs';
+import { isCrashLoop, type ServiceFacts } from '../core/services';
 
 /** The part of a job kept as JSON in `jobs.spec`: what is fixed for a run and has no column of its own. */
 export const StoredSpec = StoredJob.omit({ id: true, type: true, requirement: true, priority: true, maxRetries: true, gpus: true, gpuMemoryMb: true, cpus: true, memoryMb: true });
@@ -43,20 +44,24 @@ export interface JobRow {
   memory_mb: number;
   assigned: string | null;
   queued_at: number | null;
+  service_health: ServiceHealth | null;
+  service_last_exit: string | null;
+  service_restarts_at: string | null;
   [k: string]: SqlStorageValue;
 }
 
 /** The lease facts of a row, as core/leaseHolder reads them. */
 export const leaseFactsOf = (row: JobRow): LeaseFacts => ({ state: row.state, run: row.run, leaseId: row.lease_id, agentId: row.agent_id, prevLeaseId: row.prev_lease_id });
 
-/** Rows stored before approvals existed have none. */
-export const specOf = (row: Pick<JobRow, 'spec'>): StoredSpec => ({ approval: null, ...(JSON.parse(row.spec) as Omit<StoredSpec, 'approval'>) });
+/** Rows stored before approvals (or health checks) existed have none. */
+export const specOf = (row: Pick<JobRow, 'spec'>): StoredSpec => ({ approval: null, health: null, ...(JSON.parse(row.spec) as Omit<StoredSpec, 'approval' | 'health'>) });
 
 /** The JSON column of a job: its spec fields, in a fixed key order. */
 export function specJson(j: StoredJob): string {
   const spec: StoredSpec = {
     file: j.file, payloadHash: j.payloadHash, script: j.script, archive: j.archive, args: j.args, delayMs: j.delayMs,
     parents: j.parents, affinity: j.affinity, timeoutMs: j.timeoutMs, port: j.port, env: j.env, approval: j.approval,
+    health: j.health,
   };
   return JSON.stringify(spec);
 }
@@ -97,7 +102,7 @@ export function toView(row: JobRow, history?: HistoryEntry[]): JobView {
     finishedAt: row.finished_at,
     readyAt: row.ready_at,
     queuedAt: row.queued_at,
-    service: isService(row.type) ? { state: (row.service_state ?? 'starting') as ServiceInfo['state'], restarts: row.restarts } : null,
+    service: isService(row.type) ? serviceInfoOf(row, Date.now()) : null,
     assigned: assignedOf(row),
     ...(history ? { history } : {}),
   };
@@ -107,13 +112,36 @@ export function toLeasedJob(row: JobRow): LeasedJob {
   const s = specOf(row);
   return {
     id: row.id, run: row.run, attempt: row.attempts, dag: row.dag, type: row.type, file: s.file, payloadHash: s.payloadHash,
-    script: s.script, archive: s.archive, args: s.args, port: s.port, timeoutMs: s.timeoutMs, env: s.env,
+    script: s.script, archive: s.archive, args: s.args, port: s.port, timeoutMs: s.timeoutMs, env: s.env, health: s.health,
     assigned: assignedOf(row) ?? NOTHING,
+  };
+}
+
+/** What core/services reads of a service's row. */
+export const serviceFactsOf = (row: JobRow): ServiceFacts => ({
+  state: row.state,
+  serviceState: row.service_state,
+  restarts: row.restarts,
+  health: row.service_health ?? null,
+  lastExit: row.service_last_exit ?? null,
+  restartsAt: row.service_restarts_at ? (JSON.parse(row.service_restarts_at) as number[]) : [],
+});
+
+/** A service's run as users read it; a crash loop only while the job has not ended. */
+function serviceInfoOf(row: JobRow, now: number): ServiceInfo {
+  const f = serviceFactsOf(row);
+  return {
+    state: (row.service_state ?? 'starting') as ServiceInfo['state'],
+    restarts: row.restarts,
+    health: (row.state === 'RUNNING' && f.health) || 'unknown', // a queued or ended one has no process to judge
+    lastExit: f.lastExit,
+    crashLoop: !isTerminal(row.state) && isCrashLoop(f.restartsAt, now),
   };
 }
 
 /** A queued or running service as the stats page lists it. */
 export function toServiceSummary(row: JobRow) {
+  const info = serviceInfoOf(row, Date.now());
   return {
     id: row.id,
     agentId: row.agent_id,
@@ -121,5 +149,8 @@ export function toServiceSummary(row: JobRow) {
     port: specOf(row).port,
     state: row.state === 'RUNNING' ? (row.service_state ?? 'starting') : 'queued',
     restarts: row.restarts,
+    health: info.health,
+    lastExit: info.lastExit,
+    crashLoop: info.crashLoop,
   };
 }

@@ -9,6 +9,7 @@ import type { Candidate } from '../core/choose';
 import type { Assignment } from '../contract/resources';
 import { effectiveAsk } from '../core/resources';
 import type { ParentFacts } from '../core/promotion';
+import type { ServiceChange } from '../core/services';
 import { assertTransition } from '../core/transitions';
 import { askOf, assignedJson, assignedOf, specJson, type JobRow } from './jobRow';
 
@@ -139,7 +140,7 @@ export class JobsRepo {
     assertTransition(id, 'QUEUED', 'RUNNING'); // candidates come from the QUEUED index only
     this.sql.exec(
       `UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, lease_id = ?, agent_id = ?, lease_expires = ?, last_agent = ?, prev_lease_id = NULL,
-         node = ?, started_at = ?, order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END, assigned = ?
+         node = ?, started_at = ?, order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END, service_health = NULL, assigned = ?
        WHERE id = ?`,
       leaseId, agent.id, expires, agent.id, agent.name, now, assignedJson(assigned), id,
     );
@@ -253,8 +254,12 @@ export class JobsRepo {
     this.sql.exec('UPDATE jobs SET lease_expires = ? WHERE id = ?', expiresAt, id);
   }
 
-  setService(id: string, state: string, restarts: number): void {
-    this.sql.exec('UPDATE jobs SET service_state = ?, restarts = ? WHERE id = ?', state, restarts, id);
+  /** Store what a service report changed (core/services `serviceChange`). */
+  setService(id: string, s: ServiceChange['stored']): void {
+    this.sql.exec(
+      'UPDATE jobs SET service_state = ?, restarts = ?, service_health = ?, service_last_exit = ?, service_restarts_at = ? WHERE id = ?',
+      s.serviceState, s.restarts, s.health, s.lastExit, s.restartsAt.length ? JSON.stringify(s.restartsAt) : null, id,
+    );
   }
 
   setAttempts(id: string, attempts: number): void {

@@ -92,6 +92,11 @@ export const MIGRATIONS: readonly (readonly [table: string, column: string, type
   ['jobs', 'queued_at', 'INTEGER'],
   // What an agent offers (JSON AgentResources); GPUs refreshed by its heartbeats.
   ['agents', 'resources', "TEXT NOT NULL DEFAULT '{}'"],
+  // A service's health as its agent last reported it, how its process last ended, and when its
+  // latest restarts were seen (JSON array, for core/services' crash-loop rule).
+  ['jobs', 'service_health', 'TEXT'],
+  ['jobs', 'service_last_exit', 'TEXT'],
+  ['jobs', 'service_restarts_at', 'TEXT'],
 ];
 
 /** Indexes on migrated columns, created after MIGRATIONS ran. */

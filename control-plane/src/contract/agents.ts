@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { LIMITS, Tag } from './common';
-import { RunFields, StoredJob } from './jobs';
+import { RunFields, ServiceHealth, StoredJob } from './jobs';
 import { AgentResources, AgentUsage, Assignment } from './resources';
 
 export const RegisterAgentRequest = z.object({
@@ -61,7 +61,7 @@ export type LeaseRequestInput = z.input<typeof LeaseRequest>;
 export type LeaseRequest = z.output<typeof LeaseRequest>;
 
 /** What an agent needs to run one attempt: the stored job's runnable fields, its run, env included. */
-export const LeasedJob = StoredJob.pick({ id: true, type: true, file: true, payloadHash: true, script: true, archive: true, args: true, port: true, timeoutMs: true, env: true })
+export const LeasedJob = StoredJob.pick({ id: true, type: true, file: true, payloadHash: true, script: true, archive: true, args: true, port: true, timeoutMs: true, env: true, health: true })
   .extend(RunFields.shape)
   .extend({ attempt: z.number().int(), /** The devices and reservations this attempt holds: the agent pins it to them. */ assigned: Assignment });
 export type LeasedJob = z.output<typeof LeasedJob>;
@@ -89,6 +89,8 @@ export const ServiceReport = z.object({
   leaseId: z.string(),
   state: z.enum(['starting', 'running', 'restarting']),
   restarts: z.number().int().nonnegative().default(0),
+  health: ServiceHealth.default('unknown'),
+  lastExit: z.string().max(200).nullable().default(null),
 });
 export type ServiceReport = z.output<typeof ServiceReport>;
 

@@ -79,6 +79,21 @@ export const Approval = z.object({
 });
 export type Approval = z.output<typeof Approval>;
 
+/**
+ * A service's health check, probed by its agent while it runs: an HTTP GET of `http` on
+ * 127.0.0.1:port answering 2xx, or (http null) a TCP connect to the port. `failures` checks
+ * failed in a row make it unhealthy: the agent restarts it.
+ */
+export const HealthCheck = z.object({
+  http: z.string().regex(/^\/[\x21-\x7e]*$/, 'a path starting with /').max(500).nullable().default(null),
+  intervalMs: z.number().int().min(200).max(3600_000).default(10_000),
+  timeoutMs: z.number().int().min(50).max(600_000).default(2000),
+  failures: z.number().int().min(1).max(100).default(3),
+});
+export type HealthCheck = z.output<typeof HealthCheck>;
+export const ServiceHealth = z.enum(['unknown', 'healthy', 'unhealthy']);
+export type ServiceHealth = z.output<typeof ServiceHealth>;
+
 /** Approve or reject a waiting job: `by` names who decided (a person, a bot), `reason` why. */
 export const DecisionRequest = z.object({ by: z.string().min(1).max(100).optional(), reason: z.string().max(2000).optional() });
 
@@ -105,6 +120,8 @@ export const JobFields = z.object({
   ...ResourceAsk.shape,
   /** A human must approve before it runs (a GATE job completes when approved); null: no approval. */
   approval: Approval.nullable().default(null),
+  /** A service's health check (it needs a port); null: running means its port answers. */
+  health: HealthCheck.nullable().default(null),
 });
 
 /** Where a job's code comes from; a submission names exactly one (see JobSpec). */
@@ -124,6 +141,9 @@ export const JobSpec = JobFields.extend({
   script: CodeSource.script.optional(),
   archive: CodeSource.archive.optional(),
 }).superRefine((j, ctx) => {
+  if (j.health && !(isService(j.type) && j.port > 0)) {
+    ctx.addIssue({ code: 'custom', path: ['health'], message: 'a health check needs a SERVICE or ARCHIVE_SERVICE job with a port' });
+  }
   const sources = [j.payloadB64, j.payloadHash, j.script, j.archive].filter((x) => x !== undefined).length;
   if (isGate(j.type)) {
     if (sources !== 0) ctx.addIssue({ code: 'custom', message: 'a GATE job has no code (no payloadB64, payloadHash, script or archive)' });
@@ -170,6 +190,11 @@ export type HistoryEntry = z.output<typeof HistoryEntry>;
 export const ServiceInfo = z.object({
   state: z.enum(['starting', 'running', 'restarting', 'stopped']),
   restarts: z.number().int(),
+  health: ServiceHealth,
+  /** How its process last ended ("code 1", "SIGKILL", "unhealthy: 3 failed checks"); null: never. */
+  lastExit: z.string().nullable(),
+  /** It keeps crashing: core/services `isCrashLoop`. */
+  crashLoop: z.boolean(),
 });
 export type ServiceInfo = z.output<typeof ServiceInfo>;
 

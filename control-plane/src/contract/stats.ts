@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { AgentView } from './agents';
-import { JobState } from './jobs';
+import { JobState, ServiceHealth } from './jobs';
 import { DemandResponse } from './resources';
 
 export const StatsResponse = z.object({
@@ -10,7 +10,10 @@ export const StatsResponse = z.object({
   queueByRequirement: z.record(z.string(), z.number().int()),
   counts: z.record(JobState, z.number().int()),
   services: z.array(
-    z.object({ id: z.string(), agentId: z.string().nullable(), node: z.string().nullable(), port: z.number().int(), state: z.string(), restarts: z.number().int() }),
+    z.object({
+      id: z.string(), agentId: z.string().nullable(), node: z.string().nullable(), port: z.number().int(), state: z.string(), restarts: z.number().int(),
+      health: ServiceHealth, lastExit: z.string().nullable(), crashLoop: z.boolean(),
+    }),
   ),
   /** Demand per capability and resource shape, as GET /v1/demand reports it. */
   demand: DemandResponse,

@@ -5,6 +5,9 @@
     client = TitanClient()                       # TITAN_HOST/TITAN_PORT, or 127.0.0.1:9090
     client.submit_dag("etl", [TitanJob("a", "a.py"), TitanJob("b", "b.py", parents=["a"])])
     client.wait("b", timeout=60)                 # -> "COMPLETED"
+
+    api = TitanHttp()                            # the HTTP API: schedules, approvals (http_api.py)
+    api.schedule("nightly", "0 3 * * *", [TitanJob("etl", "etl.py")])
 """
 
 from .client import FINAL_STATUSES, TitanClient, is_error_reply
@@ -17,6 +20,7 @@ from .errors import (
     TitanProtocolError,
     TitanTimeout,
 )
+from .http_api import TitanApiError, TitanHttp
 from .job import TitanJob, dag_id, hitl_gate_id
 from .protocol import Op
 
@@ -27,9 +31,11 @@ __all__ = [
     "Op",
     "PipelineError",
     "TitanClient",
+    "TitanApiError",
     "TitanConnectionError",
     "TitanError",
     "TitanFileNotFound",
+    "TitanHttp",
     "TitanJob",
     "TitanJobFailed",
     "TitanProtocolError",

@@ -50,7 +50,7 @@ describe('one declaration per job field', () => {
     expect(LeasedJob.shape.env).toBe(StoredJob.shape.env);
     expect(LeasedJob.shape.run).toBe(JobView.shape.run);
     expect('env' in JobView.shape).toBe(false); // env stays between the scheduler and the agent
-    expect(Object.keys(LeasedJob.shape).sort()).toEqual(['archive', 'args', 'assigned', 'attempt', 'dag', 'env', 'file', 'id', 'payloadHash', 'port', 'run', 'script', 'timeoutMs', 'type']);
+    expect(Object.keys(LeasedJob.shape).sort()).toEqual(['archive', 'args', 'assigned', 'attempt', 'dag', 'env', 'file', 'health', 'id', 'payloadHash', 'port', 'run', 'script', 'timeoutMs', 'type']);
     expect(JobView.shape.gpus).toBe(StoredJob.shape.gpus); // resource asks: declared once (contract/resources), spread into JobFields
   });
 });

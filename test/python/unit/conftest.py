@@ -34,7 +34,7 @@ def closed_port() -> int:
 def _isolated_env(monkeypatch, tmp_path):
     # Unit tests must not see a developer's TITAN_* settings or .titan/ folder,
     # nor push manifests anywhere.
-    for var in ("TITAN_HOST", "TITAN_PORT", "TITAN_STATE", "TITAN_DASHBOARD_PORT", "TITAN_BRIDGE_TOKEN"):
+    for var in ("TITAN_HOST", "TITAN_PORT", "TITAN_STATE", "TITAN_DASHBOARD_PORT", "TITAN_BRIDGE_TOKEN", "TITAN_URL", "TITAN_TOKEN"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TITAN_MANIFEST_SYNC", "0")
     monkeypatch.chdir(tmp_path)

@@ -8,7 +8,7 @@ import { prepareArchive } from './archive';
 import { commandFor, jobEnv } from './command';
 import type { RunContext } from './context';
 import { prepareScript } from './script';
-import { ServiceSupervisor, type ServiceState } from './service';
+import { ServiceSupervisor, type ServiceStatus } from './service';
 
 /** Why the agent ends a job itself; `lost` and `shutdown` are not reported as results. */
 export type KillReason = 'cancel' | 'stop' | 'lost' | 'shutdown';
@@ -26,7 +26,7 @@ export interface JobHandle {
   killedFor: KillReason | undefined;
   /** Its process has ended (`done` settled): killing it now does nothing. */
   ended: boolean;
-  service(): { state: ServiceState; restarts: number } | null;
+  service(): ServiceStatus | null;
 }
 
 const KILLED: Record<KillReason, JobResultStatus> = { cancel: 'CANCELLED', stop: 'STOPPED', lost: 'CANCELLED', shutdown: 'FAILED' };
@@ -57,7 +57,7 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
       void proc?.killTree(graceMs);
       void supervisor?.stop(graceMs);
     },
-    service: () => (supervisor ? { state: supervisor.state, restarts: supervisor.restarts } : null),
+    service: () => supervisor?.status() ?? null,
   };
   handle.done = (async (): Promise<Outcome> => {
     const ws = workspaceOf(ctx.workdir, lease);
@@ -102,7 +102,7 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
       };
 
       if (isService(job.type)) {
-        supervisor = new ServiceSupervisor(start, { port: job.port, note: (t) => logs.system(t), onChange: ctx.onServiceChange });
+        supervisor = new ServiceSupervisor(start, { port: job.port, health: job.health, graceMs, note: (t) => logs.system(t), onChange: ctx.onServiceChange });
         if (handle.killedFor) void supervisor.stop(graceMs);
         await supervisor.done;
         logs.system('service stopped');

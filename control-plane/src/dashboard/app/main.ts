@@ -14,6 +14,7 @@ import { dagListView } from './views/dagList';
 import { dagView } from './views/dag';
 import { jobListView } from './views/jobList';
 import { jobView } from './views/job';
+import { schedulesView } from './views/schedules';
 import { servicesView } from './views/services';
 import { storeView } from './views/store';
 
@@ -25,6 +26,7 @@ const VIEWS: Record<Section, { list: ViewFactory; detail?: ViewFactory }> = {
   services: { list: servicesView },
   store: { list: storeView },
   approvals: { list: approvalsView },
+  schedules: { list: schedulesView },
 };
 
 let current: View | null = null;

@@ -1,7 +1,7 @@
 /** Hash routes (`#/jobs/<id>`): which section and which item, as a pure function. */
 
-export type Section = '' | 'dags' | 'jobs' | 'services' | 'store' | 'approvals';
-const SECTIONS: readonly string[] = ['', 'dags', 'jobs', 'services', 'store', 'approvals'];
+export type Section = '' | 'dags' | 'jobs' | 'services' | 'store' | 'approvals' | 'schedules';
+const SECTIONS: readonly string[] = ['', 'dags', 'jobs', 'services', 'store', 'approvals', 'schedules'];
 
 export interface Route {
   /** The nav entry to highlight ('' is the cluster overview). */

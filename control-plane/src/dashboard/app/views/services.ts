@@ -1,4 +1,4 @@
-/** Running services (long-lived jobs) with a Stop button each. */
+/** Running services (long-lived jobs): where, health, restarts, how they last ended, a Stop button each. */
 import { AuthError } from '../api';
 import { memo } from '../changes';
 import { byId, closest, say } from '../dom';
@@ -29,9 +29,11 @@ export const servicesView: ViewFactory = (root, { api, tick }) => {
       setHtml(
         byId('services'),
         services.length
-          ? html`<table><tr><th>Id</th><th>State</th><th>Restarts</th><th>Where</th><th>Port</th><th></th></tr>${services.map(
-              (s) => html`<tr><td><a href="${jobHref(s.id)}"><code>${s.id}</code></a></td><td>${s.state}</td><td>${s.restarts}</td>
-                  <td>${s.node ?? '–'}</td><td>${s.port || '–'}</td><td><button type="button" data-stop="${s.id}">Stop</button></td></tr>`,
+          ? html`<table><tr><th>Id</th><th>Agent</th><th>Port</th><th>State</th><th>Health</th><th>Restarts</th><th>Last exit</th><th></th></tr>${services.map(
+              (s) => html`<tr><td><a href="${jobHref(s.id)}"><code>${s.id}</code></a></td><td>${s.node ?? '–'}</td><td>${s.port || '–'}</td>
+                  <td>${s.state}${s.crashLoop ? html` <span class="badge st-FAILED" title="it keeps crashing: see its history and logs">crash loop</span>` : ''}</td>
+                  <td${s.health === 'unhealthy' ? html` class="err"` : ''}>${s.health === 'unknown' ? '–' : s.health}</td><td>${s.restarts}</td>
+                  <td>${s.lastExit ?? '–'}</td><td><button type="button" data-stop="${s.id}">Stop</button></td></tr>`,
             )}</table>`
           : html`<p class="muted">No service is running.</p>`,
       );
