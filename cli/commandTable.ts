@@ -87,6 +87,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: async (inv, sys) => (await import('./commands/bridge')).runBridge(inv, sys),
   },
   {
+    name: 'mcp',
+    summary: 'serve the MCP tools over stdio (for MCP clients that launch local servers)',
+    service: true,
+    options: { ...CONNECT },
+    notes: `${CONNECT_NOTE} The same tools are served remotely at <url>/mcp (Streamable HTTP, client token as a bearer header).`,
+    run: async (inv, sys) => (await import('./commands/mcp')).runMcp(inv, sys),
+  },
+  {
     name: 'submit',
     summary: 'submit a pipeline YAML (its scripts or project folder go along)',
     positionals: [{ name: 'FILE.yaml' }],

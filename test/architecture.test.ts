@@ -47,6 +47,7 @@ const LAYERS: [string, string][] = [
   ['control-plane/src/store', 'durable-objects'],
   ['control-plane/src/logs', 'durable-objects'],
   ['control-plane/src/env', 'durable-objects'],
+  ['control-plane/src/mcp', 'mcp'],
   ['control-plane/src/api', 'api'],
   ['control-plane/src/dashboard', 'dashboard'],
   ['control-plane/src/worker', 'worker'],
@@ -64,13 +65,16 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: ['core', 'contract', 'lib'],
   config: ['config', 'core', 'contract', 'lib', 'durable-objects'],
   'durable-objects': ['durable-objects', 'core', 'contract', 'lib', 'config'],
-  api: ['api', 'durable-objects', 'core', 'contract', 'lib', 'config'],
+  // The MCP tools are written once over a port (mcp/port.ts): the Worker implements it with
+  // Durable Object calls, the CLI with the HTTP client; submit_yaml reuses the client's pipeline rules.
+  mcp: ['mcp', 'contract', 'client'],
+  api: ['api', 'durable-objects', 'core', 'contract', 'lib', 'config', 'mcp'],
   dashboard: ['dashboard', 'contract', 'api'],
   worker: ['worker', 'api', 'dashboard', 'durable-objects', 'contract', 'config', 'lib'],
   client: ['client', 'contract'],
   agent: ['agent', 'client', 'contract'],
   bridge: ['bridge', 'client', 'contract'],
-  cli: ['cli', 'client', 'contract', 'agent', 'bridge'],
+  cli: ['cli', 'client', 'contract', 'agent', 'bridge', 'mcp'],
 };
 
 describe('import arrows', () => {

@@ -4,6 +4,7 @@ import { mountAgents } from './api/agents';
 import { mountArtifacts } from './api/artifacts';
 import { apiError, route, type AppEnv } from './api/http';
 import { mountJobs } from './api/jobs';
+import { mountMcp } from './api/mcp';
 import { mountSchedules } from './api/schedules';
 import { mountLogs } from './api/logs';
 import { mountStore } from './api/store';
@@ -25,6 +26,7 @@ mountAgents(app);
 mountStore(app);
 mountLogs(app);
 mountArtifacts(app);
+mountMcp(app);
 mountDashboard(app);
 
 app.notFound((c) => apiError(c, 404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -5,6 +5,7 @@ import { benchAgent } from '../agent/bench';
 import { benchBridge } from '../bridge/bench';
 import { startTestPlane } from '../helpers/controlPlane';
 import { benchControlPlane } from './controlPlane';
+import { benchMcp } from './mcp';
 import { percentile } from './stats';
 
 /** Wall time of `titan --version`: what every CLI call pays before it does anything (the built bundle, after `npm run build`). */
@@ -31,6 +32,7 @@ const sections: [string, () => Promise<Record<string, number>>][] = [
       }
     },
   ],
+  ['mcp (job_status over Streamable HTTP vs GET /v1/jobs/{id}, 300 calls)', benchMcp],
   ['agents end to end (real Python processes)', benchAgent],
   ['cli (node bin/titan.mjs, median of 10)', async () => benchCli()],
 ];

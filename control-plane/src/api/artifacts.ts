@@ -21,6 +21,13 @@ async function download(c: Ctx, key: string, what: string): Promise<Response> {
   return new Response(obj.body, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(obj.size) } });
 }
 
+/** Store a named artifact or script (the routes and the MCP tool); the name is checked by the caller. */
+export async function putNamed(bucket: R2Bucket, key: string, name: string, bytes: Uint8Array) {
+  const hash = await sha256Hex(bytes);
+  await bucket.put(key, bytes, { customMetadata: { sha256: hash } });
+  return { name, size: bytes.length, hash };
+}
+
 export function mountArtifacts(app: App): void {
   for (const [put, get, keyOf, what] of [
     ['putArtifact', 'getArtifact', artifactKey, 'artifact'],
@@ -31,9 +38,7 @@ export function mountArtifacts(app: App): void {
       if (name instanceof Response) return name;
       const bytes = await readBody(c);
       if (bytes instanceof Response) return bytes;
-      const hash = await sha256Hex(bytes);
-      await c.env.ARTIFACTS.put(keyOf(name), bytes, { customMetadata: { sha256: hash } });
-      return c.json({ name, size: bytes.length, hash });
+      return c.json(await putNamed(c.env.ARTIFACTS, keyOf(name), name, bytes));
     });
     route(app, get, async (c) => {
       const name = nameParam(c);

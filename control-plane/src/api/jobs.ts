@@ -1,27 +1,29 @@
 import type { JobSpec, StoredJob } from '../contract/jobs';
 import { randomId } from '../lib/ids';
-import type { Result } from '../lib/result';
-import { apiError, relay, route, type App, type Ctx } from './http';
+import type { Env } from '../env';
+import { fail, ok, type Result } from '../lib/result';
+import { relay, route, type App, type Ctx } from './http';
 import { artifactKey, decodeBase64, isKnownBlob, putBlob, scriptKey, sha256Hex } from './blobs';
 import { cluster } from './stubs';
 
 /** Submit's checks of a DAG (no payloads: they are not the checks' business). */
-const checkAll = (c: Ctx, specs: (JobSpec & { id: string })[]) =>
-  cluster(c.env).checkDag(specs.map((s) => ({ id: s.id, parents: s.parents, requirement: s.requirement, gpus: s.gpus, gpuMemoryMb: s.gpuMemoryMb, cpus: s.cpus, memoryMb: s.memoryMb })));
+const checkAll = (env: Env, specs: (JobSpec & { id: string })[]) =>
+  cluster(env).checkDag(specs.map((s) => ({ id: s.id, parents: s.parents, requirement: s.requirement, gpus: s.gpus, gpuMemoryMb: s.gpuMemoryMb, cpus: s.cpus, memoryMb: s.memoryMb })));
 
 /**
  * Turn validated specs into what the scheduler stores: ids assigned, inline payloads put in R2
- * by hash, referenced scripts and archives checked to exist. Returns an error response or inputs.
+ * by hash, referenced scripts and archives checked to exist. The HTTP routes and the MCP tools
+ * both submit through this.
  */
-export async function prepare(
-  c: Ctx,
+export async function prepareJobs(
+  env: Env,
   specs: JobSpec[],
-  check: (withIds: (JobSpec & { id: string })[]) => Promise<Result<unknown>> = (withIds) => checkAll(c, withIds),
-): Promise<Response | StoredJob[]> {
+  check: (withIds: (JobSpec & { id: string })[]) => Promise<Result<unknown>> = (withIds) => checkAll(env, withIds),
+): Promise<Result<StoredJob[]>> {
   const withIds = specs.map((s) => ({ ...s, id: s.id ?? `job-${randomId(10)}` }));
   for (const s of withIds) {
-    if (s.script && !(await c.env.ARTIFACTS.head(scriptKey(s.script)))) return apiError(c, 404, 'not_found', `script ${s.script} not found (deploy it first)`);
-    if (s.archive && !(await c.env.ARTIFACTS.head(artifactKey(s.archive)))) return apiError(c, 404, 'not_found', `archive ${s.archive} not found (upload it first)`);
+    if (s.script && !(await env.ARTIFACTS.head(scriptKey(s.script)))) return fail(404, 'not_found', `script ${s.script} not found (deploy it first)`);
+    if (s.archive && !(await env.ARTIFACTS.head(artifactKey(s.archive)))) return fail(404, 'not_found', `archive ${s.archive} not found (upload it first)`);
   }
   // Inline payloads are decoded and hashed first, stored only once the request is known good.
   const payloads = new Map<string, { bytes: Uint8Array; hash: string }>();
@@ -31,7 +33,7 @@ export async function prepare(
     try {
       bytes = decodeBase64(s.payloadB64);
     } catch {
-      return apiError(c, 400, 'bad_request', `job ${s.id}: payloadB64 is not valid base64`);
+      return fail(400, 'bad_request', `job ${s.id}: payloadB64 is not valid base64`);
     }
     payloads.set(s.id, { bytes, hash: await sha256Hex(bytes) });
   }
@@ -41,15 +43,23 @@ export async function prepare(
   const fresh = [...payloads.values()].filter((p) => !isKnownBlob(p.hash));
   if (fresh.length) {
     const checked = await check(withIds);
-    if (!checked.ok) return relay(c, checked);
-    for (const p of fresh) await putBlob(c.env.ARTIFACTS, p.bytes, p.hash);
+    if (!checked.ok) return checked;
+    for (const p of fresh) await putBlob(env.ARTIFACTS, p.bytes, p.hash);
   }
-  return withIds.map(({ payloadB64: _, ...rest }) => ({
-    ...rest,
-    payloadHash: payloads.get(rest.id)?.hash ?? rest.payloadHash ?? null,
-    script: rest.script ?? null,
-    archive: rest.archive ?? null,
-  }));
+  return ok(
+    withIds.map(({ payloadB64: _, ...rest }) => ({
+      ...rest,
+      payloadHash: payloads.get(rest.id)?.hash ?? rest.payloadHash ?? null,
+      script: rest.script ?? null,
+      archive: rest.archive ?? null,
+    })),
+  );
+}
+
+/** `prepareJobs` for a route: an error response or the stored inputs. */
+export async function prepare(c: Ctx, specs: JobSpec[], check?: Parameters<typeof prepareJobs>[2]): Promise<Response | StoredJob[]> {
+  const r = await prepareJobs(c.env, specs, check);
+  return r.ok ? r.value : relay(c, r);
 }
 
 export function mountJobs(app: App): void {

@@ -1,14 +1,20 @@
+import type { Env } from '../env';
 import { route, type App } from './http';
 import { storeKeyDecision } from '../core/approval';
 import { cluster, storeFor, storeShard, storeShards } from './stubs';
 
+/** Set a string (the route and the MCP tool). */
+export async function putValue(env: Env, key: string, value: string): Promise<void> {
+  await storeFor(env, key).put(key, value);
+  // The original SDK approves its gates by this key: the native gate behind it is decided too.
+  const gate = storeKeyDecision(key, value);
+  if (gate) await cluster(env).decideByStoreKey(gate.gate, gate.decision);
+}
+
 export function mountStore(app: App): void {
   route(app, 'kvGet', async (c, _, { key }) => c.json({ key, value: await storeFor(c.env, key).get(key) }));
   route(app, 'kvPut', async (c, req) => {
-    await storeFor(c.env, req.key).put(req.key, req.value);
-    // The original SDK approves its gates by this key: the native gate behind it is decided too.
-    const gate = storeKeyDecision(req.key, req.value);
-    if (gate) await cluster(c.env).decideByStoreKey(gate.gate, gate.decision);
+    await putValue(c.env, req.key, req.value);
     return c.json({ ok: true });
   });
   route(app, 'kvDelete', async (c, _, { key }) => {
