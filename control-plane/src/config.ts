@@ -21,6 +21,9 @@ export interface SchedulerConfig {
   demandBacklogMs: number;
   /** A schedule's tick later than this was missed (the control plane was down): its `missed` policy applies. */
   scheduleLateMs: number;
+  /** Self-extending graphs: how many spawns deep a DAG may grow, and how many jobs it may hold (core/spawn). */
+  spawnMaxDepth: number;
+  spawnMaxJobs: number;
 }
 
 export interface Settings extends SchedulerConfig {
@@ -48,6 +51,8 @@ const SETTINGS = {
   demandBacklogJobs: { env: 'DEMAND_BACKLOG_JOBS', default: 1, min: 1 },
   demandBacklogMs: { env: 'DEMAND_BACKLOG_MS', default: 30_000, min: 0 },
   scheduleLateMs: { env: 'SCHEDULE_LATE_MS', default: 30_000, min: 0 },
+  spawnMaxDepth: { env: 'SPAWN_MAX_DEPTH', default: 10, min: 1 },
+  spawnMaxJobs: { env: 'SPAWN_MAX_JOBS', default: 10_000, min: 1 },
   logMaxLines: { env: 'LOG_MAX_LINES', default: 20_000, min: 1 },
   storeShards: { env: 'STORE_SHARDS', default: 16, min: 1 },
 } as const satisfies Record<keyof Settings, Setting>;

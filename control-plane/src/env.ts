@@ -24,6 +24,8 @@ export interface Env {
   DEMAND_BACKLOG_JOBS?: string;
   DEMAND_BACKLOG_MS?: string;
   SCHEDULE_LATE_MS?: string;
+  SPAWN_MAX_DEPTH?: string;
+  SPAWN_MAX_JOBS?: string;
   DEMAND_WEBHOOK_URL?: string;
   DEMAND_WEBHOOK_SECRET?: string;
 }

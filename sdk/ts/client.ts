@@ -111,6 +111,10 @@ export class TitanHttpClient {
   submitDag(req: SubmitDagRequestInput) {
     return this.call('submitDag', { body: req });
   }
+  /** A running job grows its DAG: `jobs` join it, those naming no parent under the job. */
+  spawnJobs(id: string, jobs: SubmitDagRequestInput['jobs']) {
+    return this.call('spawnJobs', { params: { id }, body: { jobs } });
+  }
   getJob(id: string) {
     return this.call('getJob', { params: { id } });
   }

@@ -7,8 +7,8 @@ import { artifactKey, decodeBase64, isKnownBlob, putBlob, scriptKey, sha256Hex }
 import { cluster } from './stubs';
 
 /** Submit's checks of a DAG (no payloads: they are not the checks' business). */
-const checkAll = (env: Env, specs: (JobSpec & { id: string })[]) =>
-  cluster(env).checkDag(specs.map((s) => ({ id: s.id, parents: s.parents, requirement: s.requirement, gpus: s.gpus, gpuMemoryMb: s.gpuMemoryMb, cpus: s.cpus, memoryMb: s.memoryMb })));
+const checkNode = (s: JobSpec & { id: string }) => ({ id: s.id, parents: s.parents, requirement: s.requirement, gpus: s.gpus, gpuMemoryMb: s.gpuMemoryMb, cpus: s.cpus, memoryMb: s.memoryMb });
+const checkAll = (env: Env, specs: (JobSpec & { id: string })[]) => cluster(env).checkDag(specs.map(checkNode));
 
 /**
  * Turn validated specs into what the scheduler stores: ids assigned, inline payloads put in R2
@@ -84,6 +84,12 @@ export function mountJobs(app: App): void {
   route(app, 'stopService', async (c) => relay(c, wrapJob(await cluster(c.env).stop(c.req.param('id')!))));
 
   route(app, 'listDags', async (c, _, q) => c.json(await cluster(c.env).listDags(q.limit)));
+  route(app, 'spawnJobs', async (c, req) => {
+    const id = c.req.param('id')!;
+    const prepared = await prepare(c, req.jobs, (withIds) => cluster(c.env).checkSpawn(id, withIds.map(checkNode)));
+    if (prepared instanceof Response) return prepared;
+    return relay(c, await cluster(c.env).spawn(id, prepared), 201);
+  });
   route(app, 'getDag', async (c) => relay(c, await cluster(c.env).getDag(c.req.param('id')!)));
   route(app, 'cancelDag', async (c) => relay(c, await cluster(c.env).cancelDag(c.req.param('id')!)));
   route(app, 'retryDag', async (c) => relay(c, await cluster(c.env).retryDag(c.req.param('id')!)));

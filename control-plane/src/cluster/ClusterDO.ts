@@ -12,6 +12,7 @@ import { capabilitiesOf } from '../core/choose';
 import { decide as decideApproval, decider, timedOut, type Decision } from '../core/approval';
 import { validateDag, type DagNode } from '../core/dag';
 import { retryFrontier, toCancel, type DagJobFacts } from '../core/dagActions';
+import { spawnPlan, underSpawner } from '../core/spawn';
 import { asksNothing, totalOf, unschedulableReason } from '../core/resources';
 import type { FollowFacts } from '../core/followEnd';
 import { logVerdict } from '../core/leaseHolder';
@@ -26,6 +27,7 @@ import { Consequences } from './consequences';
 import { askOf, leaseFactsOf, serviceFactsOf, specOf, storedJobOf, toView } from './jobRow';
 import { JobsRepo } from './jobsRepo';
 import { MetaRepo } from './metaRepo';
+import { SpawnRepo } from './spawnRepo';
 import { Schedules } from './schedules';
 import { SchedulesRepo } from './schedulesRepo';
 import { appendSystemLines } from './systemLog';
@@ -48,6 +50,7 @@ export class ClusterDO extends DurableObject<Env> {
   private readonly jobs: JobsRepo;
   private readonly agents: AgentsRepo;
   private readonly meta: MetaRepo;
+  private readonly spawns: SpawnRepo;
   private readonly waiters = new Waiters(
     (agentId, max) => this.consequences.takeFor(agentId, max),
     (agentId) => this.jobs.ordersFor(agentId),
@@ -63,6 +66,7 @@ export class ClusterDO extends DurableObject<Env> {
     this.jobs = new JobsRepo(ctx.storage.sql);
     this.agents = new AgentsRepo(ctx.storage.sql);
     this.meta = new MetaRepo(ctx.storage.sql);
+    this.spawns = new SpawnRepo(ctx.storage.sql);
     this.consequences = new Consequences(
       this.jobs,
       this.agents,
@@ -97,20 +101,50 @@ export class ClusterDO extends DurableObject<Env> {
     const check = this.validate(jobs);
     if (!check.ok) return check;
     const byId = new Map(jobs.map((j) => [j.id, j]));
-    const dag = asDag ? `dag-${now.toString(36)}-${randomId(6)}` : null;
+    const spawn = this.spawnOf(jobs);
+    if (spawn.kind === 'refuse') return fail(400, 'invalid_dag', spawn.message);
+    const dag = spawn.kind === 'join' ? spawn.dag : asDag ? `dag-${now.toString(36)}-${randomId(6)}` : null;
     this.ctx.storage.transactionSync(() => {
-      if (dag) this.jobs.insertDag(dag, dagName, now);
-      for (const id of check.value) this.jobs.insertRun(byId.get(id)!, dag, now);
+      if (dag && spawn.kind !== 'join') this.jobs.insertDag(dag, dagName, now);
+      for (const id of check.value) this.jobs.insertRun(byId.get(id)!, dag, now, spawn.kind === 'join' ? spawn.depth : 0);
       for (const id of check.value) this.consequences.promote(id, now);
     });
     this.scheduleAlarm();
     return ok({ dag, jobs: check.value });
   }
 
+  /** The explicit spawn: `id` must be running; its jobs that name no parent hang under it (core/spawn). */
+  spawn(id: string, jobs: StoredJob[]): Result<{ dag: string | null; jobs: string[] }> {
+    const under = this.underSpawner(id, jobs);
+    return under.ok ? this.submit(under.value, null, true) : under;
+  }
+
+  /** Spawn's checks alone, before the API stores any payload. */
+  checkSpawn(id: string, nodes: Submitted[]): Result<{ ok: true }> {
+    const under = this.underSpawner(id, nodes);
+    return under.ok ? this.checkDag(under.value) : under;
+  }
+
+  private underSpawner<T extends DagNode>(id: string, jobs: T[]): Result<T[]> {
+    const spawner = this.jobs.get(id) ?? this.jobs.get(otherIdForm(id));
+    if (!spawner) return fail(404, 'not_found', `no job ${id}`);
+    const under = underSpawner(spawner, jobs);
+    return under.ok ? ok(under.jobs) : fail(409, 'conflict', under.message);
+  }
+
   /** Submit's checks (ids, parents, cycles, active conflicts, resources) alone: the API asks before it stores any payload. */
   checkDag(nodes: Submitted[]): Result<{ ok: true }> {
     const check = this.validate(nodes);
-    return check.ok ? ok({ ok: true }) : check;
+    if (!check.ok) return check;
+    const spawn = this.spawnOf(nodes);
+    return spawn.kind === 'refuse' ? fail(400, 'invalid_dag', spawn.message) : ok({ ok: true });
+  }
+
+  /** Parents still running inside a DAG make a submission a spawn: its jobs join that DAG (core/spawn). */
+  private spawnOf(nodes: readonly DagNode[]) {
+    const ids = new Set(nodes.map((n) => n.id));
+    const outside = [...new Set(nodes.flatMap((n) => n.parents))].filter((p) => !ids.has(p));
+    return spawnPlan(this.spawns.outsideParents(outside), nodes.length, (d) => this.spawns.dagSize(d), { maxDepth: this.cfg.spawnMaxDepth, maxJobs: this.cfg.spawnMaxJobs });
   }
 
   private validate(nodes: readonly Submitted[]): Result<string[]> {

@@ -44,6 +44,7 @@ export interface JobRow {
   memory_mb: number;
   assigned: string | null;
   queued_at: number | null;
+  spawn_depth: number;
   service_health: ServiceHealth | null;
   service_last_exit: string | null;
   service_restarts_at: string | null;

@@ -45,7 +45,7 @@ export class JobsRepo {
   }
 
   /** A new run of a job: the first, or the next one of an ended job (its row is replaced, its run counted on). */
-  insertRun(j: StoredJob, dag: string | null, now: number): void {
+  insertRun(j: StoredJob, dag: string | null, now: number, spawnDepth = 0): void {
     const prev = this.sql.exec<{ run: number; state: JobState }>('SELECT run, state FROM jobs WHERE id = ?', j.id).toArray()[0];
     if (prev) assertTransition(j.id, prev.state, 'PENDING');
     const run = prev ? prev.run + 1 : 1;
@@ -53,10 +53,10 @@ export class JobsRepo {
     const ask = effectiveAsk(j);
     this.sql.exec(
       `INSERT OR REPLACE INTO jobs (id, run, dag, type, spec, requirement, priority, seq, state, ready_at, attempts, max_retries, created_at, restarts,
-         gpus, gpu_memory_mb, cpus, memory_mb)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, 0, ?, ?, 0, ?, ?, ?, ?)`,
+         gpus, gpu_memory_mb, cpus, memory_mb, spawn_depth)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, 0, ?, ?, 0, ?, ?, ?, ?, ?)`,
       j.id, run, dag, j.type, specJson(j), j.requirement, j.priority, ++this.seq, readyAt, j.maxRetries, now,
-      ask.gpus, ask.gpuMemoryMb, ask.cpus, ask.memoryMb,
+      ask.gpus, ask.gpuMemoryMb, ask.cpus, ask.memoryMb, spawnDepth,
     );
     this.sql.exec('DELETE FROM edges WHERE child = ?', j.id);
     for (const p of j.parents) this.sql.exec('INSERT INTO edges (parent, child) VALUES (?, ?)', p, j.id);

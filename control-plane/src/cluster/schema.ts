@@ -90,6 +90,8 @@ export const MIGRATIONS: readonly (readonly [table: string, column: string, type
   ['jobs', 'memory_mb', 'INTEGER NOT NULL DEFAULT 0'],
   ['jobs', 'assigned', 'TEXT'],
   ['jobs', 'queued_at', 'INTEGER'],
+  // How many spawns deep a job is (0: submitted; core/spawn).
+  ['jobs', 'spawn_depth', 'INTEGER NOT NULL DEFAULT 0'],
   // What an agent offers (JSON AgentResources); GPUs refreshed by its heartbeats.
   ['agents', 'resources', "TEXT NOT NULL DEFAULT '{}'"],
   // A service's health as its agent last reported it, how its process last ended, and when its

@@ -55,6 +55,7 @@ export const ROUTES = {
   followLogs: { method: 'get', path: '/v1/jobs/{id}/logs/stream', role: 'any', summary: 'Live log tail as server-sent events', query: FollowLogsQuery, rawResponse: 'text/event-stream' },
   appendLogs: { method: 'post', path: '/v1/jobs/{id}/logs', role: 'agent', summary: 'Append a batch of log lines', body: AppendLogsRequest, response: AppendLogsResponse },
 
+  spawnJobs: { method: 'post', path: '/v1/jobs/{id}/spawn', role: 'client', summary: "A running job grows its DAG: the jobs join it (those naming no parent hang under the job); limits per DAG on depth and size", body: SubmitDagRequest, response: SubmitDagResponse },
   submitDag: { method: 'post', path: '/v1/dags', role: 'client', summary: 'Submit a DAG atomically', body: SubmitDagRequest, response: SubmitDagResponse },
   listDags: { method: 'get', path: '/v1/dags', role: 'any', summary: 'Recent DAG runs', query: ListDagsQuery, response: DagListResponse },
   getDag: { method: 'get', path: '/v1/dags/{id}', role: 'any', summary: 'A DAG with its jobs and edges', response: DagView },

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import os
 import time
@@ -159,6 +160,25 @@ class TitanClient:
         if self.sync_manifest:
             manifest.push_manifest(self.host, name, jobs)
         return reply
+
+    def spawn(self, jobs: Iterable[TitanJob], job_id: str | None = None) -> str:
+        """Grow the DAG of a running job (by default this one: ``TITAN_JOB_ID``): ``jobs`` join it,
+        those naming no parent hang under the job, and the DAG ends only when they have. Raises
+        TitanError when the job is not running; the cluster refuses past its depth and size limits.
+        """
+        spawner = job_id or os.environ.get("TITAN_JOB_ID")
+        if not spawner:
+            raise TitanError("spawn runs inside a Titan job (TITAN_JOB_ID is not set); pass job_id= otherwise")
+        status = self.get_job_status(spawner)
+        if status != "RUNNING":
+            raise TitanError(f"job {spawner} is not running (it is {status}): only a running job can spawn")
+        grown = []
+        for job in jobs:
+            if not job.parents:
+                job = copy.copy(job)
+                job.parents = [spawner]
+            grown.append(job)
+        return self.submit_dag(f"spawn-{spawner}", grown)
 
     def submit_job(self, job: TitanJob) -> str:
         """Submit one job (as a one-job DAG named after it, like the original)."""
