@@ -208,24 +208,28 @@ export class Consequences {
    */
   private reservationFor(agentId: string, caps: readonly string[], total: Free, free: Free, now: number): Reservation | null {
     const starving = this.jobs.starving(now - this.cfg.reserveAfterMs, 16).filter((c) => caps.includes(c.requirement));
+    let fleet: ReturnType<Consequences['fleet']> | undefined; // read once, and only if a starving job could need it
     for (const c of starving) {
       if (!place(c.ask, total) || place(c.ask, free)) continue;
-      if (reservationTarget(c.ask, this.fleet(c.requirement, now)) !== agentId) continue;
+      fleet ??= this.fleet(now);
+      const offering = fleet.filter((a) => a.caps.includes(c.requirement));
+      if (reservationTarget(c.ask, offering) !== agentId) continue;
       return { priority: c.priority, seq: c.seq, short: shortOf(c.ask, free) };
     }
     return null;
   }
 
-  /** Live agents offering a capability, with their total and free resources. */
-  fleet(capability: string | null, now: number): (FleetAgent & { row: AgentRow; usedSlots: number })[] {
+  /** Live agents with their capabilities, slots in use, and total and free resources. */
+  fleet(now: number): (FleetAgent & { row: AgentRow; caps: string[]; usedSlots: number })[] {
     const held = this.jobs.holdingsByAgent();
     return this.agents
       .all()
-      .filter((a) => (capability === null || (JSON.parse(a.caps) as string[]).includes(capability)) && this.isAlive(a.id, now))
+      .filter((a) => this.isAlive(a.id, now))
       .map((row) => {
         const total = totalOf(resourcesOf(row));
         const mine = held.get(row.id) ?? [];
-        return { id: row.id, row, total, free: freeOf(total, mine.flatMap((h) => (h.assigned ? [h.assigned] : []))), usedSlots: mine.length };
+        const caps = JSON.parse(row.caps) as string[];
+        return { id: row.id, row, caps, total, free: freeOf(total, mine.flatMap((h) => (h.assigned ? [h.assigned] : []))), usedSlots: mine.length };
       });
   }
 

@@ -38,8 +38,8 @@ export class DemandWatch {
 
   view(now = Date.now()): DemandResponse {
     const shapes = this.jobs.activeShapes().map((r) => ({ requirement: r.requirement, ask: askOf(r), state: r.state, n: r.n, oldest: r.oldest }));
-    const agents = this.consequences.fleet(null, now).map((a) => ({
-      capabilities: JSON.parse(a.row.caps) as string[], alive: true, slots: a.row.slots, usedSlots: a.usedSlots, total: a.total, free: a.free,
+    const agents = this.consequences.fleet(now).map((a) => ({
+      capabilities: a.caps, alive: true, slots: a.row.slots, usedSlots: a.usedSlots, total: a.total, free: a.free,
     }));
     return demandOf(shapes, agents, now, this.thresholds);
   }
@@ -48,11 +48,12 @@ export class DemandWatch {
   async check(now: number): Promise<void> {
     if (!this.webhook || (this.checkAt !== null && this.checkAt > now)) return;
     const demand = this.view(now);
-    const remembered = () => JSON.parse(this.meta.get(REMEMBERED) ?? '{}') as Record<string, DemandGroup>;
-    const { events, next } = demandChanges(remembered(), demand);
-    if (events.length && (await sendDemandEvents(this.webhook, events, demand))) this.meta.set(REMEMBERED, JSON.stringify(next));
+    const prev = JSON.parse(this.meta.get(REMEMBERED) ?? '{}') as Record<string, DemandGroup>;
+    const { events, next } = demandChanges(prev, demand);
+    const delivered = events.length > 0 && (await sendDemandEvents(this.webhook, events, demand));
+    if (delivered) this.meta.set(REMEMBERED, JSON.stringify(next));
     const queued = demand.groups.reduce((n, g) => n + g.queued, 0);
-    this.checkAt = nextDemandCheck(now, queued, Object.keys(remembered()).length, this.thresholds);
+    this.checkAt = nextDemandCheck(now, queued, Object.keys(delivered ? next : prev).length, this.thresholds);
   }
 
   /** When the alarm must fire for the webhook rule (null: it needs none); a job queued now is looked at soon. */

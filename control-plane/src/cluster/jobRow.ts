@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { LeasedJob } from '../contract/agents';
 import type { LeaseFacts } from '../core/leaseHolder';
+import { NO_ASSIGNMENT } from '../core/resources';
 import type { Assignment, ResourceAsk } from '../contract/resources';
 import { isService, isTerminal, StoredJob, userStatus, type HistoryEntry, type JobState, type JobType, type JobView, type ServiceHealth, type ServiceInfo } from '../contract/jobs';
 import { isCrashLoop, type ServiceFacts } from '../core/services';
@@ -83,7 +84,6 @@ export const assignedOf = (row: Pick<JobRow, 'assigned'>): Assignment | null => 
 /** The stored form of a holding: NULL when it holds nothing, so the common case costs no JSON. */
 export const assignedJson = (a: Assignment): string | null => (a.gpus.length || a.cpus || a.memoryMb ? JSON.stringify(a) : null);
 
-const NOTHING: Assignment = { gpus: [], cpus: 0, memoryMb: 0 };
 
 export function toView(row: JobRow, history?: HistoryEntry[]): JobView {
   const { env: _env, ...fields } = storedJobOf(row);
@@ -114,7 +114,7 @@ export function toLeasedJob(row: JobRow): LeasedJob {
   return {
     id: row.id, run: row.run, attempt: row.attempts, dag: row.dag, type: row.type, file: s.file, payloadHash: s.payloadHash,
     script: s.script, archive: s.archive, args: s.args, port: s.port, timeoutMs: s.timeoutMs, env: s.env, health: s.health,
-    assigned: assignedOf(row) ?? NOTHING,
+    assigned: assignedOf(row) ?? NO_ASSIGNMENT,
   };
 }
 

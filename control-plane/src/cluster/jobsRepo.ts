@@ -7,7 +7,7 @@ import { isTerminal, type HistoryEntry, type JobState, type ListJobsQuery, type 
 import type { Order } from '../contract/agents';
 import type { Candidate } from '../core/choose';
 import type { Assignment } from '../contract/resources';
-import { effectiveAsk } from '../core/resources';
+import { effectiveAsk, NO_ASSIGNMENT } from '../core/resources';
 import type { ParentFacts } from '../core/promotion';
 import type { ServiceChange } from '../core/services';
 import { assertTransition } from '../core/transitions';
@@ -190,7 +190,7 @@ export class JobsRepo {
     return this.sql
       .exec<{ assigned: string | null }>('SELECT assigned FROM jobs WHERE agent_id = ? AND lease_id IS NOT NULL', agentId)
       .toArray()
-      .map((r) => assignedOf(r) ?? { gpus: [], cpus: 0, memoryMb: 0 });
+      .map((r) => assignedOf(r) ?? NO_ASSIGNMENT);
   }
 
   /** Every held lease's holding, by agent (for the fleet-wide views: reservation target, demand). */

@@ -1,8 +1,6 @@
 /** Which queued jobs an agent gets: a pure choice over candidates already sorted by priority, then age. */
 import type { Assignment, ResourceAsk } from '../contract/resources';
-import { asksNothing, place, without, type Free } from './resources';
-
-const NOTHING: Assignment = Object.freeze({ gpus: [], cpus: 0, memoryMb: 0 }) as Assignment;
+import { asksNothing, NO_ASSIGNMENT, place, without, type Free } from './resources';
 
 export interface Candidate {
   id: string;
@@ -47,7 +45,7 @@ export function chooseJobs(
     if (c.affinityAgent && c.affinityAgent !== agent.id && isAlive(c.affinityAgent)) continue;
     if (blockedBy(c, reservation)) continue;
     if (asksNothing(c.ask)) {
-      out.push({ candidate: c, assigned: NOTHING }); // the common case: a slot, nothing to count
+      out.push({ candidate: c, assigned: NO_ASSIGNMENT }); // the common case: a slot, nothing to count
       continue;
     }
     const assigned = place(c.ask, free);

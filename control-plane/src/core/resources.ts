@@ -32,6 +32,9 @@ export interface Free {
 /** What one running job holds, as stored with it. */
 export type Holding = Assignment;
 
+/** A run that holds nothing (it asked for no resources): shared, never to be changed. */
+export const NO_ASSIGNMENT: Assignment = Object.freeze({ gpus: [], cpus: 0, memoryMb: 0 }) as Assignment;
+
 const EPS = 1e-9;
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
