@@ -5,6 +5,7 @@ import { benchAgent } from '../agent/bench';
 import { benchBridge } from '../bridge/bench';
 import { startTestPlane } from '../helpers/controlPlane';
 import { benchControlPlane } from './controlPlane';
+import { benchDagster } from './dagster';
 import { benchMcp } from './mcp';
 import { percentile } from './stats';
 
@@ -34,6 +35,7 @@ const sections: [string, () => Promise<Record<string, number>>][] = [
   ],
   ['mcp (job_status over Streamable HTTP vs GET /v1/jobs/{id}, 300 calls)', benchMcp],
   ['agents end to end (real Python processes)', benchAgent],
+  ['dagster (three-asset example: titan_dagster vs the 2-s polling pattern, median of 3)', benchDagster],
   ['cli (node bin/titan.mjs, median of 10)', async () => benchCli()],
 ];
 

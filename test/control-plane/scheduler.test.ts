@@ -282,4 +282,39 @@ describe('retry', () => {
     expect([(await state(B)).status, (await state(C)).status, (await state(D)).status]).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
     await expect(cp.client.retryJob(B)).resolves.toBeTruthy(); // an ended job may always run again
   });
+
+  it('runs a job beside one outside its DAG (affinityTo): on that agent, else on one of its host that offers the capability', async () => {
+    const tag = uid('NEAR').toUpperCase().replace(/-/g, '_');
+    const gpuTag = `${tag}_GPU`;
+    const on = async (caps: string[], host: string) => (await cp.agent.registerAgent({ name: uid('agent'), capabilities: caps, slots: 4, info: { host } })).agentId;
+    const cpuA = await on([tag], 'box-a');
+    const upstream = uid('extract');
+    await cp.client.submitJob(job(upstream, { requirement: tag }));
+    const first = await cp.agent.lease(cpuA, { max: 1, waitMs: 0 });
+    expect(first.leases.map((l) => l.job.id)).toEqual([upstream]);
+    await cp.agent.complete(cpuA, [{ leaseId: first.leases[0].leaseId, status: 'COMPLETED', exitCode: 0 }]);
+
+    // Unknown target: refused with its reason, nothing stored.
+    const stray = uid('stray');
+    await expect(cp.client.submitJob(job(stray, { affinityTo: uid('nothing') }))).rejects.toThrow(/affinity to unknown job/);
+    await expect(cp.client.getJob(stray)).rejects.toThrow();
+
+    // Same capability: held for the agent that ran the upstream job, not given to another one.
+    const gpuB = await on([tag, gpuTag], 'box-b');
+    const beside = uid('beside');
+    await cp.client.submitJob(job(beside, { requirement: tag, affinityTo: upstream }));
+    expect((await cp.agent.lease(gpuB, { max: 4, waitMs: 0 })).leases).toEqual([]);
+    const mine = await cp.agent.lease(cpuA, { max: 4, waitMs: 0 });
+    expect(mine.leases.map((l) => l.job.id)).toEqual([beside]);
+
+    // A capability that agent lacks (the GPU step after a CPU step): an agent of the same host, before one elsewhere.
+    const gpuA = await on([tag, gpuTag], 'box-a');
+    const train = uid('train');
+    await cp.client.submitJob(job(train, { requirement: gpuTag, affinityTo: upstream }));
+    expect((await cp.agent.lease(gpuB, { max: 4, waitMs: 0 })).leases).toEqual([]);
+    const near = await cp.agent.lease(gpuA, { max: 4, waitMs: 0 });
+    expect(near.leases.map((l) => l.job.id)).toEqual([train]);
+    expect((await state(train)).affinityTo).toBe(upstream);
+    for (const [a, l] of [[cpuA, mine.leases[0]], [gpuA, near.leases[0]]] as const) await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+  });
 });

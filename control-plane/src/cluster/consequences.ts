@@ -13,6 +13,7 @@ import { afterLeaseLoss, attemptsAfterRelease, outcomeOf } from '../core/outcome
 import { reinstatable, resultVerdict } from '../core/leaseHolder';
 import { approvalDeadline, decide, type Decided } from '../core/approval';
 import { promotion } from '../core/promotion';
+import { heldAway, type AffinityAgent } from '../core/affinity';
 import { randomId } from '../lib/ids';
 import { resourcesOf, type AgentRow, type AgentsRepo } from './agentsRepo';
 import { leaseFactsOf as leaseFacts, specOf, toLeasedJob, type JobRow } from './jobRow';
@@ -43,7 +44,8 @@ export class Consequences {
     const job = this.jobs.get(id);
     if (!job || job.state !== 'PENDING') return;
     const spec = specOf(job);
-    const p = promotion({ readyAt: job.ready_at, affinity: spec.affinity, needsApproval: spec.approval !== null }, this.jobs.parentFacts(id), now);
+    const besideAgent = spec.affinityTo ? this.jobs.lastAgentOf(spec.affinityTo) : null;
+    const p = promotion({ readyAt: job.ready_at, affinity: spec.affinity, needsApproval: spec.approval !== null, besideAgent }, this.jobs.parentFacts(id), now);
     if (p.kind === 'cancel') {
       this.jobs.setState(job, 'CANCELLED', now, p.note);
       this.cascade(id, now);
@@ -192,7 +194,10 @@ export class Consequences {
     const bounds = boundsOf(free);
     const queued = mergeByRank(caps.map((cap) => this.jobs.queuedFor(cap, max * 4 + 16, bounds)));
     const reservation = this.reservationFor(agent.id, caps, total, free, now);
-    const chosen = chooseJobs(queued, { id: agent.id, capabilities: new Set(caps), free }, (a) => this.isAlive(a, now), max, reservation);
+    let known: AffinityAgent[] | undefined; // read only if a queued job is held for another agent
+    const me = { id: agent.id, host: hostOf(agent) };
+    const away = (target: string, requirement: string) => heldAway(target, requirement, me, (known ??= this.affinityAgents(now)));
+    const chosen = chooseJobs(queued, { id: agent.id, capabilities: new Set(caps), free }, away, max, reservation);
     const expiresAt = now + this.cfg.leaseTtlMs;
     const leases = chosen.map(({ candidate, assigned }) => {
       const leaseId = `L${randomId(14)}`;
@@ -233,9 +238,20 @@ export class Consequences {
       });
   }
 
+  /** Every agent the cluster knows, as core/affinity weighs them. */
+  private affinityAgents(now: number): AffinityAgent[] {
+    return this.agents.all().map((a) => ({ id: a.id, host: hostOf(a), alive: this.isAlive(a.id, now), capabilities: JSON.parse(a.caps) as string[] }));
+  }
+
   isAlive(agentId: string, now: number): boolean {
     if (this.isWaiting(agentId)) return true;
     const a = this.agents.get(agentId);
     return !!a && a.online === 1 && now - a.last_seen < this.cfg.agentSilentMs;
   }
+}
+
+/** The machine an agent said it runs on at registration (null: it did not say). */
+function hostOf(agent: AgentRow): string | null {
+  const host = (JSON.parse(agent.info) as { host?: unknown }).host;
+  return typeof host === 'string' && host ? host : null;
 }

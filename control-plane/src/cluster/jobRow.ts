@@ -55,14 +55,14 @@ export interface JobRow {
 /** The lease facts of a row, as core/leaseHolder reads them. */
 export const leaseFactsOf = (row: JobRow): LeaseFacts => ({ state: row.state, run: row.run, leaseId: row.lease_id, agentId: row.agent_id, prevLeaseId: row.prev_lease_id });
 
-/** Rows stored before approvals (or health checks) existed have none. */
-export const specOf = (row: Pick<JobRow, 'spec'>): StoredSpec => ({ approval: null, health: null, ...(JSON.parse(row.spec) as Omit<StoredSpec, 'approval' | 'health'>) });
+/** Rows stored before approvals (or health checks, or affinityTo) existed have none. */
+export const specOf = (row: Pick<JobRow, 'spec'>): StoredSpec => ({ approval: null, health: null, affinityTo: null, ...(JSON.parse(row.spec) as Omit<StoredSpec, 'approval' | 'health' | 'affinityTo'>) });
 
 /** The JSON column of a job: its spec fields, in a fixed key order. */
 export function specJson(j: StoredJob): string {
   const spec: StoredSpec = {
     file: j.file, payloadHash: j.payloadHash, script: j.script, archive: j.archive, args: j.args, delayMs: j.delayMs,
-    parents: j.parents, affinity: j.affinity, timeoutMs: j.timeoutMs, port: j.port, env: j.env, approval: j.approval,
+    parents: j.parents, affinity: j.affinity, affinityTo: j.affinityTo, timeoutMs: j.timeoutMs, port: j.port, env: j.env, approval: j.approval,
     health: j.health,
   };
   return JSON.stringify(spec);

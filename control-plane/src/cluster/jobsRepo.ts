@@ -1,9 +1,10 @@
 /**
  * SQL over the ClusterDO's job tables (jobs, edges, history, dags, lease_results). Every change of
  * a job's state goes through a method here that checks the transition table first; the scheduler
- * (ClusterDO) decides which change to make.
+ * (ClusterDO) decides which change to make. Its size is one small method per query the scheduler
+ * makes, kept beside the transition checks rather than split across files.
  */
-import { isTerminal, type HistoryEntry, type JobState, type ListJobsQuery, type StoredJob } from '../contract/jobs';
+import { isTerminal, otherIdForm, type HistoryEntry, type JobState, type ListJobsQuery, type StoredJob } from '../contract/jobs';
 import type { Order } from '../contract/agents';
 import type { Candidate } from '../core/choose';
 import type { Assignment } from '../contract/resources';
@@ -61,6 +62,11 @@ export class JobsRepo {
     this.sql.exec('DELETE FROM edges WHERE child = ?', j.id);
     for (const p of j.parents) this.sql.exec('INSERT INTO edges (parent, child) VALUES (?, ?)', p, j.id);
     this.history(j.id, run, now, 'PENDING', prev ? `run ${run}` : 'submitted');
+  }
+
+  /** The agent that ran (or runs) a job, by either spelling of its id (contract/jobs otherIdForm). */
+  lastAgentOf(id: string): string | null {
+    return this.sql.exec<{ a: string }>('SELECT last_agent AS a FROM jobs WHERE id IN (?, ?) AND last_agent IS NOT NULL', id, otherIdForm(id)).toArray()[0]?.a ?? null;
   }
 
   parentFacts(id: string): ParentFacts[] {

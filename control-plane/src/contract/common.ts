@@ -19,6 +19,8 @@ export const LIMITS = {
   maxLeaseWaitMs: 30_000,
   maxRetries: 50,
   maxEnvVars: 64,
+  /** One env value of a job: roomy enough for a Dagster Pipes context (compressed JSON) passed this way. */
+  maxEnvValueLength: 64 * 1024,
 } as const;
 
 export const ErrorCode = z.enum([

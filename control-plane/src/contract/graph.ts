@@ -3,6 +3,8 @@
 export interface DagNode {
   id: string;
   parents: readonly string[];
+  /** A job to run beside (JobFields.affinityTo): in the DAG or already in the cluster. */
+  affinityTo?: string | null;
 }
 
 /** One cycle as a path `a -> b -> a`, or null. Iterative DFS so deep chains cannot overflow the stack. */

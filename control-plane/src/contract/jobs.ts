@@ -113,10 +113,18 @@ export const JobFields = z.object({
   delayMs: z.number().int().min(0).max(30 * 24 * 3600 * 1000).default(0),
   parents: z.array(JobId).max(LIMITS.maxParents).default([]),
   affinity: z.boolean().default(false),
+  /**
+   * Run where this job ran (or runs), even one outside this DAG: on its agent, else on an agent of the
+   * same host (core/affinity). Dagster steps use it to follow their upstream asset's job. Null: none.
+   */
+  affinityTo: JobId.nullable().default(null),
   maxRetries: z.number().int().min(0).max(LIMITS.maxRetries).default(3),
   timeoutMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).nullable().default(null),
   port: z.number().int().min(0).max(65535).default(0),
-  env: z.record(EnvName, z.string().max(LIMITS.maxArgLength)).default({}),
+  env: z
+    .record(EnvName, z.string().max(LIMITS.maxEnvValueLength))
+    .refine((e) => Object.keys(e).length <= LIMITS.maxEnvVars, `at most ${LIMITS.maxEnvVars} env vars`)
+    .default({}),
   ...ResourceAsk.shape,
   /** A human must approve before it runs (a GATE job completes when approved); null: no approval. */
   approval: Approval.nullable().default(null),

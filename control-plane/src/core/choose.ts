@@ -5,7 +5,7 @@ import { asksNothing, NO_ASSIGNMENT, place, without, type Free } from './resourc
 export interface Candidate {
   id: string;
   requirement: string;
-  /** Agent id that should run this job (affinity to a parent's node), if any. */
+  /** Agent id that should run this job (affinity to a parent's node, or to a named job's), if any. */
   affinityAgent: string | null;
   priority: number;
   seq: number;
@@ -32,7 +32,8 @@ function blockedBy(c: Candidate, r: Reservation | null): boolean {
 export function chooseJobs(
   candidates: readonly Candidate[],
   agent: { id: string; capabilities: ReadonlySet<string>; free: Free },
-  isAlive: (agentId: string) => boolean,
+  /** Whether a job held for another agent must wait for it (core/affinity `heldAway`). */
+  heldAway: (affinityAgent: string, requirement: string) => boolean,
   max: number,
   reservation: Reservation | null = null,
 ): { candidate: Candidate; assigned: Assignment }[] {
@@ -41,8 +42,7 @@ export function chooseJobs(
   for (const c of candidates) {
     if (out.length >= max) break;
     if (!agent.capabilities.has(c.requirement)) continue;
-    // Affinity holds a job for its parent's node only while that node is alive.
-    if (c.affinityAgent && c.affinityAgent !== agent.id && isAlive(c.affinityAgent)) continue;
+    if (c.affinityAgent && c.affinityAgent !== agent.id && heldAway(c.affinityAgent, c.requirement)) continue;
     if (blockedBy(c, reservation)) continue;
     if (asksNothing(c.ask)) {
       out.push({ candidate: c, assigned: NO_ASSIGNMENT }); // the common case: a slot, nothing to count

@@ -1,6 +1,7 @@
 /** DAG validation: a pure function over the submitted jobs and what the cluster already holds. */
 
 import { findCycle, type DagNode } from '../contract/graph';
+import { otherIdForm } from '../contract/jobs';
 
 export type { DagNode };
 
@@ -9,7 +10,7 @@ export type ExistingLookup = (id: string) => { active: boolean } | undefined;
 export type DagCheck = { ok: true; order: string[] } | { ok: false; message: string; conflict?: boolean };
 
 /**
- * Ids must be unique, parents known (in the DAG or already in the cluster), no cycles.
+ * Ids must be unique, parents and affinity targets known (in the DAG or already in the cluster), no cycles.
  * A job id that is still active in the cluster cannot be submitted again (`conflict`).
  * Returns a topological order of the submitted ids.
  */
@@ -27,6 +28,8 @@ export function validateDag(nodes: readonly DagNode[], existing: ExistingLookup)
       seen.add(p);
       if (!ids.has(p) && !existing(p)) return { ok: false, message: `job ${n.id} has unknown parent ${p}` };
     }
+    const beside = n.affinityTo;
+    if (beside && !ids.has(beside) && !existing(beside) && !existing(otherIdForm(beside))) return { ok: false, message: `job ${n.id} has affinity to unknown job ${beside}` };
   }
   for (const n of nodes) {
     if (existing(n.id)?.active) return { ok: false, message: `job ${n.id} is still active`, conflict: true };

@@ -21,12 +21,17 @@ export type Promotion =
  * A parent that can never complete dooms the child, even one still waiting out a delay; otherwise
  * the child waits until every parent is satisfied and its delay (`readyAt`) has passed.
  */
-export function promotion(job: { readyAt: number | null; affinity: boolean; needsApproval?: boolean }, parents: readonly ParentFacts[], now: number): Promotion {
+export function promotion(
+  job: { readyAt: number | null; affinity: boolean; needsApproval?: boolean; /** The agent of the job its `affinityTo` names. */ besideAgent?: string | null },
+  parents: readonly ParentFacts[],
+  now: number,
+): Promotion {
   const doomed = parents.find((p) => p.state === 'DEAD' || p.state === 'CANCELLED');
   if (doomed) return { kind: 'cancel', parent: doomed.id, note: `parent ${doomed.id} ${doomed.state === 'DEAD' ? 'failed' : 'was cancelled'}` };
   if (!parents.every(satisfiesChildren)) return { kind: 'wait' };
   if (job.readyAt !== null && job.readyAt > now) return { kind: 'wait' }; // the alarm promotes it
-  const affinityAgent = job.affinity ? (parents.find((p) => p.lastAgent)?.lastAgent ?? null) : null;
+  // A named job outranks the parents: it is what the submitter asked to run beside.
+  const affinityAgent = job.besideAgent ?? (job.affinity ? (parents.find((p) => p.lastAgent)?.lastAgent ?? null) : null);
   // Ready, but a human decides first: it waits without a slot (core/approval).
   return { kind: job.needsApproval ? 'approval' : 'queue', affinityAgent };
 }

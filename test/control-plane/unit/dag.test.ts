@@ -19,6 +19,12 @@ describe('validateDag', () => {
     expect(validateDag([{ id: 'B', parents: ['A'] }], none)).toEqual({ ok: false, message: 'job B has unknown parent A' });
     expect(validateDag([{ id: 'B', parents: ['A'] }], (id) => (id === 'A' ? { active: false } : undefined)).ok).toBe(true);
   });
+  it('accepts an affinity to a job in the DAG or in the cluster (either id spelling), refuses an unknown one', () => {
+    const known = (id: string) => (id === 'DAG-up' ? { active: false } : undefined);
+    expect(validateDag([{ id: 'B', parents: [], affinityTo: 'gone' }], known)).toEqual({ ok: false, message: 'job B has affinity to unknown job gone' });
+    expect(validateDag([{ id: 'B', parents: [], affinityTo: 'up' }], known).ok).toBe(true);
+    expect(validateDag([{ id: 'A', parents: [] }, { id: 'B', parents: [], affinityTo: 'A' }], none).ok).toBe(true);
+  });
   it('names the cycle', () => {
     const r = validateDag([{ id: 'A', parents: ['C'] }, { id: 'B', parents: ['A'] }, { id: 'C', parents: ['B'] }], none);
     expect(r.ok).toBe(false);

@@ -35,4 +35,11 @@ describe('promotion', () => {
     expect(promotion({ readyAt: null, affinity: true }, ps, 0)).toEqual({ kind: 'queue', affinityAgent: 'agent-2' });
     expect(promotion(plain, ps, 0)).toEqual({ kind: 'queue', affinityAgent: null });
   });
+  it('pulls a job to the agent of the job it names (affinityTo) before any parent, with or without affinity', () => {
+    const ps = [parent('a', { lastAgent: 'agent-2' })];
+    expect(promotion({ ...plain, besideAgent: 'agent-9' }, ps, 0)).toEqual({ kind: 'queue', affinityAgent: 'agent-9' });
+    expect(promotion({ readyAt: null, affinity: true, besideAgent: 'agent-9' }, ps, 0)).toEqual({ kind: 'queue', affinityAgent: 'agent-9' });
+    // The named job never ran: parents decide as before.
+    expect(promotion({ readyAt: null, affinity: true, besideAgent: null }, ps, 0)).toEqual({ kind: 'queue', affinityAgent: 'agent-2' });
+  });
 });
