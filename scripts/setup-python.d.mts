@@ -7,13 +7,19 @@ export interface VenvLayout {
   lock: string;
   requirements: string;
 }
-export function venvLayout(root: string, platform?: NodeJS.Platform): VenvLayout;
+/** A venv's folder name at the repository root and its requirements file (relative to the root). */
+export interface VenvSpec {
+  name: string;
+  requirements: string;
+}
+export const TEST_VENV: VenvSpec;
+export function venvLayout(root: string, platform?: NodeJS.Platform, venv?: VenvSpec): VenvLayout;
 export function requirementsStamp(requirementsText: string, baseVersion: string): string;
 export function pythonPlan(input: { stamp: string | null; wanted: string; venvVersion: string | null; baseVersion: string }): 'reuse' | 'create';
 export function pathWithFirst(dir: string, path?: string, delimiter?: string): string;
 export function pathWithout(dir: string, path?: string, delimiter?: string): string;
 export function venvEnv(env: NodeJS.ProcessEnv, layout: VenvLayout, delimiter?: string): NodeJS.ProcessEnv;
-export function ensurePythonEnv(opts?: { root?: string; env?: NodeJS.ProcessEnv; log?: (line: string) => void }): {
+export function ensurePythonEnv(opts?: { root?: string; env?: NodeJS.ProcessEnv; log?: (line: string) => void; venv?: VenvSpec; pipArgs?: string[] }): {
   layout: VenvLayout;
   action: 'reused' | 'created';
   seconds: number;

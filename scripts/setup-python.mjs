@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter as PATH_DELIMITER, dirname, join } from 'node:path';
+import { delimiter as PATH_DELIMITER, basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,17 +15,20 @@ const LOCK_STALE_MS = 15 * 60_000;
 
 // ---- pure ---------------------------------------------------------------------------------------
 
+/** The test environment; the benchmark builds its own (`.venv-bench`, with Ray) the same way. */
+export const TEST_VENV = { name: '.venv', requirements: 'requirements-test.txt' };
+
 /** Where the venv's pieces are; Windows venvs keep executables under Scripts/. */
-export function venvLayout(root, platform = process.platform) {
-  const dir = join(root, '.venv');
+export function venvLayout(root, platform = process.platform, venv = TEST_VENV) {
+  const dir = join(root, venv.name);
   const bin = join(dir, platform === 'win32' ? 'Scripts' : 'bin');
   return {
     dir,
     bin,
     python: join(bin, platform === 'win32' ? 'python.exe' : 'python'),
     stamp: join(dir, '.titan-setup'),
-    lock: join(root, '.venv.lock'),
-    requirements: join(root, 'requirements-test.txt'),
+    lock: join(root, `${venv.name}.lock`),
+    requirements: join(root, venv.requirements),
   };
 }
 
@@ -107,7 +110,7 @@ function withLock(path, log, fn) {
         rmSync(path, { force: true });
         continue;
       }
-      if (!told) log(`setup-python: waiting for process ${holder}, which is setting up .venv`);
+      if (!told) log(`setup-python: waiting for process ${holder}, which is setting up ${path.replace(/\.lock$/, '')}`);
       told = true;
       sleep(500);
     }
@@ -130,11 +133,12 @@ function runOrThrow(cmd, args, env, what) {
  * A fresh venv with the requirements installed. Without ensurepip (Debian's python3 without
  * python3-venv) it falls back to a pip-less venv filled by the base interpreter's own pip.
  */
-function build(layout, baseEnv, log) {
-  const pip = ['install', '--quiet', '--disable-pip-version-check', '--no-input', '-r', layout.requirements];
+function build(layout, baseEnv, log, pipArgs) {
+  const pip = ['install', '--quiet', '--disable-pip-version-check', '--no-input', ...pipArgs, '-r', layout.requirements];
+  const name = basename(layout.dir);
   const made = spawnSync('python3', ['-m', 'venv', '--clear', layout.dir], { ...quiet, timeout: 300_000, env: baseEnv });
   if (made.status === 0) {
-    log('setup-python: installing requirements-test.txt into .venv');
+    log(`setup-python: installing ${basename(layout.requirements)} into ${name}`);
     runOrThrow(layout.python, ['-m', 'pip', ...pip], baseEnv, 'pip install');
     return;
   }
@@ -145,19 +149,20 @@ function build(layout, baseEnv, log) {
         'On Debian/Ubuntu install the venv module: apt-get install python3-venv',
     );
   }
-  log('setup-python: this python3 has no ensurepip; using its own pip to fill a pip-less .venv');
+  log(`setup-python: this python3 has no ensurepip; using its own pip to fill a pip-less ${name}`);
   runOrThrow('python3', ['-m', 'venv', '--clear', '--without-pip', layout.dir], baseEnv, 'python3 -m venv --without-pip');
   runOrThrow('python3', ['-m', 'pip', '--python', layout.python, ...pip], baseEnv, 'pip install');
 }
 
 /**
- * Makes `.venv` current and says what it did. Throws with a readable message when python3 is
- * missing or the venv cannot be built.
+ * Makes `.venv` (or `venv`: another name and requirements file) current and says what it did.
+ * Throws with a readable message when python3 is missing or the venv cannot be built. `pipArgs`
+ * go to `pip install` (the benchmark's short network timeouts, so offline fails fast).
  * @returns {{ layout: ReturnType<typeof venvLayout>, action: 'reused' | 'created', seconds: number }}
  */
-export function ensurePythonEnv({ root = ROOT, env = process.env, log = console.log } = {}) {
+export function ensurePythonEnv({ root = ROOT, env = process.env, log = console.log, venv = TEST_VENV, pipArgs = [] } = {}) {
   const started = Date.now();
-  const layout = venvLayout(root);
+  const layout = venvLayout(root, process.platform, venv);
   const baseEnv = { ...env, PATH: pathWithout(layout.bin, env.PATH) };
   delete baseEnv.VIRTUAL_ENV;
   const baseVersion = versionOf('python3', baseEnv);
@@ -169,9 +174,9 @@ export function ensurePythonEnv({ root = ROOT, env = process.env, log = console.
   return withLock(layout.lock, log, () => {
     // Another run may have built it while we waited for the lock.
     if (plan() === 'reuse') return { layout, action: 'reused', seconds: seconds() };
-    log(`setup-python: creating .venv (python ${baseVersion.split(' ')[0]})`);
+    log(`setup-python: creating ${venv.name} (python ${baseVersion.split(' ')[0]})`);
     rmSync(layout.stamp, { force: true });
-    build(layout, baseEnv, log);
+    build(layout, baseEnv, log, pipArgs);
     writeFileSync(layout.stamp, `${wanted}\n`);
     return { layout, action: 'created', seconds: seconds() };
   });

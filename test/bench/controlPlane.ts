@@ -1,3 +1,4 @@
+import { bigDag } from '../helpers/bigDag';
 import { b64, startTestPlane } from '../helpers/controlPlane';
 import { percentile, round, throughput } from './stats';
 
@@ -69,6 +70,16 @@ export async function benchControlPlane(): Promise<Record<string, number>> {
       }),
     );
     out['unbatched_cycles_per_s'] = Math.round(sdone / ((performance.now() - t2) / 1000));
+
+    // --- one DAG at the size limit over HTTP (a wide fan-out and 10 chains of 100), then read back whole.
+    const big = bigDag('dag10k', 10_000, payload, 'NOBODY');
+    const t3 = performance.now();
+    const { dag } = await cp.client.submitDag({ jobs: big.jobs });
+    out['dag10k_submit_ms'] = Math.round(performance.now() - t3);
+    const t4 = performance.now();
+    const jobs = (await cp.client.getDag(dag)).jobs.length;
+    out['dag10k_get_ms'] = Math.round(performance.now() - t4);
+    if (jobs !== big.jobs.length) throw new Error(`the 10,000-job DAG came back with ${jobs} jobs`);
 
     // --- TitanStore through the Worker, 16 concurrent clients.
     out['store_put_per_s'] = Math.round(await throughput(5000, 16, (i) => cp.client.kvPut(`bench:${i % 500}`, `value-${i}`)));

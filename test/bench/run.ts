@@ -1,13 +1,21 @@
 // `npm run bench`: figures, not pass/fail. Each section runs on a fresh embedded control plane.
+// `npm run bench -- <section name prefix>` runs one section; BENCH_SCALE_MAX caps the scale curve.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { venvEnv } from '../../scripts/setup-python.mjs';
 import { benchAgent } from '../agent/bench';
 import { benchBridge } from '../bridge/bench';
 import { startTestPlane } from '../helpers/controlPlane';
+import { compareWithRay } from './compare';
 import { benchControlPlane } from './controlPlane';
 import { benchDagster } from './dagster';
 import { benchMcp } from './mcp';
+import { benchPythonEnv, runRay } from './ray';
+import { benchScale } from './scale';
 import { percentile } from './stats';
+
+type Figures = Record<string, number | string>;
+type Report = { figures: Figures; table: string[] };
 
 /** Wall time of `titan --version`: what every CLI call pays before it does anything (the built bundle, after `npm run build`). */
 function benchCli(): Record<string, number> {
@@ -20,7 +28,23 @@ function benchCli(): Record<string, number> {
   return { cli_version_ms: Math.round(percentile(times, 50)) };
 }
 
-const sections: [string, () => Promise<Record<string, number>>][] = [
+// One interpreter for every Python process of the bench, ours and Ray's alike: the bench venv's
+// (a venv python starts in about half the time of pyenv's, so mixing them would not compare like
+// with like). Agents find it first on PATH, as `npm test` makes them find `.venv`.
+const pyEnv = benchPythonEnv();
+if (pyEnv.layout) Object.assign(process.env, venvEnv(process.env, pyEnv.layout));
+const rayMissing = pyEnv.layout ? '' : `the bench environment could not be built (${pyEnv.why}); Python jobs use python3 from PATH`;
+if (rayMissing) console.log(`bench: Ray not available: ${rayMissing}`);
+
+/** Ours on the shared workloads, then Ray's (subprocess and native tasks), with the ratios. */
+async function benchAgentsAndRay(): Promise<Report> {
+  const { figures, workloads } = await benchAgent();
+  const ray = pyEnv.layout ? runRay(pyEnv.layout.python) : { ray: null, why: rayMissing };
+  const cmp = compareWithRay(workloads, ray.ray, ray.ray ? '' : ray.why);
+  return { figures: { ...figures, ...cmp.figures }, table: cmp.table };
+}
+
+const sections: [string, () => Promise<Figures | Report>][] = [
   ['control plane (one ClusterDO, embedded workerd)', benchControlPlane],
   [
     'tcp-bridge (TITAN_PROTO → HTTP → Durable Object)',
@@ -34,15 +58,19 @@ const sections: [string, () => Promise<Record<string, number>>][] = [
     },
   ],
   ['mcp (job_status over Streamable HTTP vs GET /v1/jobs/{id}, 300 calls)', benchMcp],
-  ['agents end to end (real Python processes)', benchAgent],
+  ['agents end to end (real Python processes), and Ray on the same workloads', benchAgentsAndRay],
   ['dagster (three-asset example: titan_dagster vs the 2-s polling pattern, median of 3)', benchDagster],
+  ['scale (independent trivial jobs, one 4-slot agent process; /proc)', benchScale],
   ['cli (node bin/titan.mjs, median of 10)', async () => benchCli()],
 ];
+
+const isReport = (r: Figures | Report): r is Report => Array.isArray((r as Report).table);
 
 const only = process.argv[2];
 for (const [name, fn] of sections) {
   if (only && !name.startsWith(only)) continue;
   console.log(`\n## ${name}`);
   const r = await fn();
-  for (const [k, v] of Object.entries(r)) console.log(`${k.padEnd(40)} ${v}`);
+  for (const [k, v] of Object.entries(isReport(r) ? r.figures : r)) console.log(`${k.padEnd(40)} ${v}`);
+  if (isReport(r)) console.log(['', ...r.table].join('\n'));
 }

@@ -38,6 +38,15 @@ describe('venv on PATH', () => {
     expect(venvLayout('/repo', 'win32').python).toMatch(/Scripts[\\/]python\.exe$/);
   });
 
+  it("lays out another venv (the bench's) beside it, with its own lock and requirements", () => {
+    expect(venvLayout('/repo', 'linux', { name: '.venv-bench', requirements: 'test/bench/requirements-bench.txt' })).toMatchObject({
+      dir: '/repo/.venv-bench',
+      python: '/repo/.venv-bench/bin/python',
+      lock: '/repo/.venv-bench.lock',
+      requirements: '/repo/test/bench/requirements-bench.txt',
+    });
+  });
+
   it('puts the venv first exactly once and can take it out again', () => {
     expect(pathWithFirst('/repo/.venv/bin', '/usr/bin:/repo/.venv/bin/:/bin', ':')).toBe('/repo/.venv/bin:/usr/bin:/bin');
     expect(pathWithFirst('/repo/.venv/bin', undefined, ':')).toBe('/repo/.venv/bin');

@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /** Hard limits, declared once: the API, the bridge and the clients all read them from here. */
 export const LIMITS = {
-  maxDagJobs: 2000,
+  maxDagJobs: 10_000,
   maxArgs: 256,
   maxArgLength: 8192,
   maxParents: 256,
