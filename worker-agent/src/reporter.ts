@@ -11,7 +11,10 @@ export interface ReporterOptions {
   /** The control plane no longer knows this agent (404): re-register. */
   onAgentGone: () => void;
   log?: (line: string) => void;
-  /** Results finishing within this window go in one request. */
+  /**
+   * Results finishing within this window go in one request. 0 (the default): those of the same
+   * turn of the event loop, after the lease loop had its chance to carry them on a lease request.
+   */
   batchMs?: number;
   backoff?: (attempt: number) => number;
 }
@@ -24,7 +27,7 @@ export interface ReporterOptions {
  */
 export class ResultReporter {
   private pending: JobResult[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: (() => void) | undefined; // cancels the scheduled send
   private sending: JobResult[] | undefined;
   private closed = false;
   private failures = 0;
@@ -38,7 +41,7 @@ export class ResultReporter {
 
   add(r: JobResult): void {
     this.pending.push(r);
-    this.schedule(this.opts.batchMs ?? 5);
+    this.schedule(this.opts.batchMs ?? 0);
   }
 
   /** Take results to send with a lease request; give them back with `putBack` if it fails. */
@@ -69,7 +72,7 @@ export class ResultReporter {
    */
   close(): JobResult[] {
     this.closed = true;
-    clearTimeout(this.timer);
+    this.timer?.();
     this.timer = undefined;
     const left = [...(this.sending ?? []), ...this.pending];
     this.pending = [];
@@ -97,11 +100,19 @@ export class ResultReporter {
   private schedule(ms: number): void {
     if (this.closed || this.sending || !this.pending.length) return;
     if (this.timer && ms > 0) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer?.();
+    const fire = () => {
       this.timer = undefined;
       void this.sendNow();
-    }, ms);
+    };
+    // setImmediate, not a 1 ms timer: a chain's next job waits on this send.
+    if (ms > 0) {
+      const t = setTimeout(fire, ms);
+      this.timer = () => clearTimeout(t);
+    } else {
+      const t = setImmediate(fire);
+      this.timer = () => clearImmediate(t);
+    }
   }
 
   private async sendNow(): Promise<void> {

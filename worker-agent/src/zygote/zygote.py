@@ -29,9 +29,10 @@ import signal
 import sys
 import time
 
-# Cheap, fork-safe stdlib modules most jobs (and titan_sdk) import anyway. Not titan_sdk,
-# not third-party code: that could be upgraded on disk while the zygote runs.
-PRELOAD = ('argparse', 'base64', 'dataclasses', 'enum', 'pathlib', 'socket', 'struct', 'subprocess', 'threading', 'traceback', 'typing', 'urllib.request', 'zipfile')
+# Cheap, fork-safe stdlib modules most jobs (and titan_sdk) import anyway, and pkgutil, which
+# runpy imports lazily for every job it runs. Not titan_sdk, not third-party code: that could be
+# upgraded on disk while the zygote runs.
+PRELOAD = ('pkgutil', 'argparse', 'base64', 'dataclasses', 'enum', 'pathlib', 'socket', 'struct', 'subprocess', 'threading', 'traceback', 'typing', 'urllib.request', 'zipfile')
 for _name in PRELOAD:
     try:
         importlib.import_module(_name)
