@@ -21,29 +21,44 @@ export async function prepareJobs(
   check: (withIds: (JobSpec & { id: string })[]) => Promise<Result<unknown>> = (withIds) => checkAll(env, withIds),
 ): Promise<Result<StoredJob[]>> {
   const withIds = specs.map((s) => ({ ...s, id: s.id ?? `job-${randomId(10)}` }));
+  // Each distinct script, archive and payload is checked (or decoded and hashed) once: a 10,000-job
+  // DAG usually names a handful.
+  const checked = new Set<string>();
   for (const s of withIds) {
-    if (s.script && !(await env.ARTIFACTS.head(scriptKey(s.script)))) return fail(404, 'not_found', `script ${s.script} not found (deploy it first)`);
-    if (s.archive && !(await env.ARTIFACTS.head(artifactKey(s.archive)))) return fail(404, 'not_found', `archive ${s.archive} not found (upload it first)`);
+    if (s.script && !checked.has(`s:${s.script}`)) {
+      if (!(await env.ARTIFACTS.head(scriptKey(s.script)))) return fail(404, 'not_found', `script ${s.script} not found (deploy it first)`);
+      checked.add(`s:${s.script}`);
+    }
+    if (s.archive && !checked.has(`a:${s.archive}`)) {
+      if (!(await env.ARTIFACTS.head(artifactKey(s.archive)))) return fail(404, 'not_found', `archive ${s.archive} not found (upload it first)`);
+      checked.add(`a:${s.archive}`);
+    }
   }
   // Inline payloads are decoded and hashed first, stored only once the request is known good.
+  const byText = new Map<string, { bytes: Uint8Array; hash: string }>();
   const payloads = new Map<string, { bytes: Uint8Array; hash: string }>();
   for (const s of withIds) {
     if (s.payloadB64 === undefined) continue;
-    let bytes: Uint8Array;
-    try {
-      bytes = decodeBase64(s.payloadB64);
-    } catch {
-      return fail(400, 'bad_request', `job ${s.id}: payloadB64 is not valid base64`);
+    let p = byText.get(s.payloadB64);
+    if (!p) {
+      let bytes: Uint8Array;
+      try {
+        bytes = decodeBase64(s.payloadB64);
+      } catch {
+        return fail(400, 'bad_request', `job ${s.id}: payloadB64 is not valid base64`);
+      }
+      p = { bytes, hash: await sha256Hex(bytes) };
+      byText.set(s.payloadB64, p);
     }
-    payloads.set(s.id, { bytes, hash: await sha256Hex(bytes) });
+    payloads.set(s.id, p);
   }
   // A payload that would be written for the first time waits for the scheduler's check of the whole
   // DAG (ids, parents, cycles, active conflicts), so a refused request stores nothing; submit checks
   // again atomically. Payloads stored before need no check: nothing new is written for them.
-  const fresh = [...payloads.values()].filter((p) => !isKnownBlob(p.hash));
+  const fresh = [...new Map([...byText.values()].map((p) => [p.hash, p])).values()].filter((p) => !isKnownBlob(p.hash));
   if (fresh.length) {
-    const checked = await check(withIds);
-    if (!checked.ok) return checked;
+    const verdict = await check(withIds);
+    if (!verdict.ok) return verdict;
     for (const p of fresh) await putBlob(env.ARTIFACTS, p.bytes, p.hash);
   }
   return ok(

@@ -10,7 +10,7 @@ import { settingsOf, type Settings } from '../config';
 import { earliest, nextAlarmAt } from '../core/alarm';
 import { capabilitiesOf } from '../core/choose';
 import { decide as decideApproval, decider, timedOut, type Decision } from '../core/approval';
-import { validateDag, type DagNode } from '../core/dag';
+import { maybeReady, validateDag, type DagNode } from '../core/dag';
 import { retryFrontier, toCancel, type DagJobFacts } from '../core/dagActions';
 import { spawnPlan, underSpawner } from '../core/spawn';
 import { asksNothing, totalOf, unschedulableReason } from '../core/resources';
@@ -107,7 +107,7 @@ export class ClusterDO extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       if (dag && spawn.kind !== 'join') this.jobs.insertDag(dag, dagName, now);
       for (const id of check.value) this.jobs.insertRun(byId.get(id)!, dag, now, spawn.kind === 'join' ? spawn.depth : 0);
-      for (const id of check.value) this.consequences.promote(id, now);
+      for (const id of maybeReady(jobs)) this.consequences.promote(id, now);
     });
     this.scheduleAlarm();
     return ok({ dag, jobs: check.value });

@@ -60,3 +60,13 @@ function topoOrder(nodes: readonly DagNode[], ids: Set<string>): string[] {
   }
   return order;
 }
+
+/**
+ * The submitted jobs that may be ready at once: those with no parent in the same submission. A
+ * parent submitted alongside is still PENDING, so its children can only wait: promoting them would
+ * be a wasted read per job (a 10,000-job fan-out spends most of its submit time there).
+ */
+export function maybeReady(nodes: readonly DagNode[]): string[] {
+  const ids = new Set(nodes.map((n) => n.id));
+  return nodes.filter((n) => !n.parents.some((p) => ids.has(p))).map((n) => n.id);
+}

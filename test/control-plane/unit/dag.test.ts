@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateDag } from '../../../control-plane/src/core/dag';
+import { maybeReady, validateDag } from '../../../control-plane/src/core/dag';
 import { findCycle } from '../../../control-plane/src/contract/graph';
 
 const none = () => undefined;
@@ -24,6 +24,10 @@ describe('validateDag', () => {
     expect(validateDag([{ id: 'B', parents: [], affinityTo: 'gone' }], known)).toEqual({ ok: false, message: 'job B has affinity to unknown job gone' });
     expect(validateDag([{ id: 'B', parents: [], affinityTo: 'up' }], known).ok).toBe(true);
     expect(validateDag([{ id: 'A', parents: [] }, { id: 'B', parents: [], affinityTo: 'A' }], none).ok).toBe(true);
+  });
+  it('promotes at submit only the jobs with no parent in the same submission', () => {
+    const nodes = [{ id: 'C', parents: ['B'] }, { id: 'B', parents: ['A'] }, { id: 'A', parents: [] }, { id: 'D', parents: ['outside'] }, { id: 'E', parents: ['outside', 'A'] }];
+    expect(maybeReady(nodes)).toEqual(['A', 'D']);
   });
   it('names the cycle', () => {
     const r = validateDag([{ id: 'A', parents: ['C'] }, { id: 'B', parents: ['A'] }, { id: 'C', parents: ['B'] }], none);
