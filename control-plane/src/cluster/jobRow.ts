@@ -109,7 +109,11 @@ export function toView(row: JobRow, history?: HistoryEntry[]): JobView {
   };
 }
 
-export function toLeasedJob(row: JobRow): LeasedJob {
+/** The columns a lease is cut from (jobsRepo.startLease reads only these). */
+export const LEASED_COLUMNS = 'id, run, attempts, dag, type, spec, assigned';
+export type LeasedRow = Pick<JobRow, 'id' | 'run' | 'attempts' | 'dag' | 'type' | 'spec' | 'assigned'>;
+
+export function toLeasedJob(row: LeasedRow): LeasedJob {
   const s = specOf(row);
   return {
     id: row.id, run: row.run, attempt: row.attempts, dag: row.dag, type: row.type, file: s.file, payloadHash: s.payloadHash,

@@ -12,7 +12,7 @@ import { effectiveAsk, NO_ASSIGNMENT } from '../core/resources';
 import type { ParentFacts } from '../core/promotion';
 import type { ServiceChange } from '../core/services';
 import { assertTransition } from '../core/transitions';
-import { askOf, assignedJson, assignedOf, specJson, type JobRow } from './jobRow';
+import { askOf, assignedJson, assignedOf, LEASED_COLUMNS, specJson, type JobRow, type LeasedRow } from './jobRow';
 
 /** Upper bounds of what an agent has free: the queue walk skips rows that cannot fit (core/resources boundsOf). */
 export interface QueueBounds {
@@ -142,15 +142,17 @@ export class JobsRepo {
    * QUEUED → RUNNING under a new lease, holding `assigned` on the agent (a late result of the lease
    * lost before is refused from now on); returns the updated row.
    */
-  startLease(id: string, leaseId: string, agent: { id: string; name: string }, expires: number, now: number, assigned: Assignment): JobRow {
+  startLease(id: string, leaseId: string, agent: { id: string; name: string }, expires: number, now: number, assigned: Assignment): LeasedRow {
     assertTransition(id, 'QUEUED', 'RUNNING'); // candidates come from the QUEUED index only
-    this.sql.exec(
-      `UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, lease_id = ?, agent_id = ?, lease_expires = ?, last_agent = ?, prev_lease_id = NULL,
-         node = ?, started_at = ?, order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END, service_health = NULL, assigned = ?
-       WHERE id = ?`,
-      leaseId, agent.id, expires, agent.id, agent.name, now, assignedJson(assigned), id,
-    );
-    const row = this.get(id)!;
+    // RETURNING the lease's columns: no second read of the (wide) row on the hot path.
+    const row = this.sql
+      .exec<LeasedRow>(
+        `UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, lease_id = ?, agent_id = ?, lease_expires = ?, last_agent = ?, prev_lease_id = NULL,
+           node = ?, started_at = ?, order_action = NULL, service_state = CASE WHEN service_state IS NULL THEN NULL ELSE 'starting' END, service_health = NULL, assigned = ?
+         WHERE id = ? RETURNING ${LEASED_COLUMNS}`,
+        leaseId, agent.id, expires, agent.id, agent.name, now, assignedJson(assigned), id,
+      )
+      .one();
     const gpus = assigned.gpus.length ? ` with GPU ${assigned.gpus.map((g) => g.index).join(',')}` : '';
     this.history(id, row.run, now, 'RUNNING', `attempt ${row.attempts} on ${agent.name}${gpus}`);
     return row;
