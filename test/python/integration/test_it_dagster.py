@@ -271,3 +271,22 @@ def test_the_dagster_extra_installs_titan_dagster(tmp_path):
     meta = next(tmp_path.glob("titan_sdk-*.dist-info")) / "METADATA"
     text = meta.read_text()
     assert "Provides-Extra: dagster" in text and "dagster-pipes" in text
+
+
+def test_the_example_definitions_load_and_run_whole_with_the_cluster_found_in_cluster_json(cluster, start_agent, example, monkeypatch):
+    """As `dagster dev -f definitions.py` would: `dagster definitions validate`, then the whole
+    job (the Pipes asset and its check included) with the resources the example binds, which find
+    the control plane through TITAN_STATE's cluster.json."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "sdk" / "python")}
+    r = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-f", str(EXAMPLE / "definitions.py")],
+                       capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 0 and "All code locations passed validation" in r.stdout + r.stderr, r.stdout + r.stderr
+    start_agent("GPU", slots=2)
+    monkeypatch.delenv("TITAN_URL", raising=False)
+    monkeypatch.delenv("TITAN_TOKEN", raising=False)
+    monkeypatch.setenv("TITAN_STATE", str(cluster.state_dir))
+    result = example.defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    assert set(materializations(result)) == {"raw_data", "trained_model", "evaluation_metrics", "model_report"}
+    checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert [(c.check_name, c.passed) for c in checks] == [("scores_in_range", True)]
