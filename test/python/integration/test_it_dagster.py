@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -290,3 +291,30 @@ def test_the_example_definitions_load_and_run_whole_with_the_cluster_found_in_cl
     assert set(materializations(result)) == {"raw_data", "trained_model", "evaluation_metrics", "model_report"}
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     assert [(c.check_name, c.passed) for c in checks] == [("scores_in_range", True)]
+
+
+def test_pipes_runs_an_uploaded_project_zip(tmp_path, cluster, api, titan):
+    """`artifact=` names an uploaded project: the entry imports a module beside it in the zip."""
+    from titan_sdk.archive import zip_folder
+
+    project = tmp_path / "proj"
+    write_script(project, "helper.py", """
+        def answer():
+            return 42
+    """)
+    write_script(project, "main.py", """
+        from dagster_pipes import open_dagster_pipes
+        from helper import answer
+        with open_dagster_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"answer": answer()})
+    """)
+    name = f"proj-{uuid.uuid4().hex[:8]}.zip"
+    api.request("PUT", f"/v1/artifacts/{name}", raw=zip_folder(project))
+
+    @dg.asset
+    def zipped(context: dg.AssetExecutionContext):
+        return PipesTitanClient(titan).run(context=context, artifact=name, entry="main.py").get_materialize_result()
+
+    result = dg.materialize([zipped])
+    assert result.success
+    assert materializations(result)["zipped"]["answer"] == 42
