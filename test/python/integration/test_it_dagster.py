@@ -318,3 +318,19 @@ def test_pipes_runs_an_uploaded_project_zip(tmp_path, cluster, api, titan):
     result = dg.materialize([zipped])
     assert result.success
     assert materializations(result)["zipped"]["answer"] == 42
+
+
+def test_the_resource_takes_its_connection_from_dagster_env_vars(tmp_path, cluster, monkeypatch):
+    monkeypatch.setenv("MY_TITAN_URL", cluster.url)
+    monkeypatch.setenv("MY_TITAN_TOKEN", cluster.client_token)
+    monkeypatch.setenv("TITAN_STATE", str(tmp_path / "no-cluster-here"))  # nothing to fall back on
+    write_script(tmp_path, "hello.py", 'print("hello from", __import__("os").environ["TITAN_JOB_ID"])')
+
+    @dg.asset
+    def hello(context: dg.AssetExecutionContext, titan: TitanResource):
+        return titan.run_task(context, "hello.py").job_id
+
+    titan = TitanResource(url=dg.EnvVar("MY_TITAN_URL"), token=dg.EnvVar("MY_TITAN_TOKEN"), base_dir=str(tmp_path))
+    result = dg.materialize([hello], resources={"titan": titan})
+    assert result.success
+    assert result.output_for_node("hello").startswith("hello-")
