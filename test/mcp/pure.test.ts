@@ -14,6 +14,10 @@ describe('jobSpecOf', () => {
     expect(Buffer.from(parsed.payloadB64!, 'base64').toString()).toBe('print("é")');
     expect([parsed.type, parsed.file, parsed.timeoutMs, parsed.parents]).toEqual(['RUN_PAYLOAD', 'job.py', 1500, ['p']]);
   });
+  it('affinity_to names the job to run beside', () => {
+    expect(JobSpec.parse(jobSpecOf({ ...base, script: 'x', affinity_to: 'extract-1' })).affinityTo).toBe('extract-1');
+    expect(JobSpec.parse(jobSpecOf({ ...base, script: 'x' })).affinityTo).toBeNull();
+  });
   it('an artifact runs a deployed script; an approval alone is a gate', () => {
     expect(JobSpec.parse(jobSpecOf({ ...base, artifact: 'etl.py' }))).toMatchObject({ script: 'etl.py', file: 'etl.py' });
     expect(JobSpec.parse(jobSpecOf({ ...base, id: 'g', approval: 'Go?' }))).toMatchObject({ type: 'GATE', approval: { message: 'Go?' } });

@@ -16,6 +16,7 @@ const JOB = {
   priority: JobFields.shape.priority.describe('Higher runs first.'),
   timeout_s: z.number().positive().max(7 * 24 * 3600).optional().describe('Kill an attempt after this many seconds.'),
   max_retries: JobFields.shape.maxRetries.describe('Attempts after the first one that may fail.'),
+  affinity_to: JobId.optional().describe("Run beside this job (any job, even outside this DAG): on the agent that ran it, else on one of the same host that has the requirement."),
 };
 const DAG_JOB = {
   id: JobId.describe('Your name for this job, unique in the cluster; parents refer to it.'),
@@ -44,6 +45,7 @@ export function jobSpecOf(j: JobIn): JobSpecInput {
     timeoutMs: j.timeout_s === undefined ? null : Math.ceil(j.timeout_s * 1000),
     parents: j.parents ?? [],
     affinity: j.affinity ?? false,
+    affinityTo: j.affinity_to ?? null,
     approval: j.approval ? { message: j.approval } : null,
   };
   if (j.script !== undefined) spec.payloadB64 = base64Of(j.script);
