@@ -13,7 +13,8 @@ import { scriptKey } from './blobs';
 import { describeIssues } from './http';
 import { prepareJobs } from './jobs';
 import { putValue } from './store';
-import { cluster, logsFor, storeFor } from './stubs';
+import { readJobLog } from './logs';
+import { cluster, storeFor } from './stubs';
 
 type R<T> = { ok: true; value: T } | { ok: false; error: { status: number; code: string; message: string } };
 
@@ -47,9 +48,9 @@ const HANDLERS: Handlers = {
   getJob: (env, { params }) => job(cluster(env).getJob(params.id, true)),
   getLogs: async (env, { params, query }) => {
     const { after, run, limit } = checked(ROUTES.getLogs.query, query ?? {});
-    const [known, r] = await Promise.all([cluster(env).hasJob(params.id), logsFor(env, params.id).read(run ?? null, after, limit)]);
-    if (!known && r.lines.length === 0) throw new TitanApiError(404, 'not_found', `no job ${params.id}`);
-    return { jobId: params.id, ...r };
+    const { known, log } = await readJobLog(env, params.id, run ?? null, after, limit);
+    if (!known && log.lines.length === 0) throw new TitanApiError(404, 'not_found', `no job ${params.id}`);
+    return log;
   },
   cancelJob: (env, { params }) => job(cluster(env).cancel(params.id)),
   approveJob: (env, { params, body }) => {

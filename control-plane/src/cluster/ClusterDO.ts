@@ -26,6 +26,7 @@ import { DemandWatch } from './demandWatch';
 import { Consequences } from './consequences';
 import { askOf, leaseFactsOf, serviceFactsOf, specOf, storedJobOf, toView } from './jobRow';
 import { JobsRepo } from './jobsRepo';
+import { LogMark } from './logMark';
 import { MetaRepo } from './metaRepo';
 import { SpawnRepo } from './spawnRepo';
 import { Schedules } from './schedules';
@@ -58,6 +59,7 @@ export class ClusterDO extends DurableObject<Env> {
   );
   private readonly consequences: Consequences;
   private alarmAt: number | null = null;
+  private readonly logMark: LogMark;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,6 +69,7 @@ export class ClusterDO extends DurableObject<Env> {
     this.agents = new AgentsRepo(ctx.storage.sql);
     this.meta = new MetaRepo(ctx.storage.sql);
     this.spawns = new SpawnRepo(ctx.storage.sql);
+    this.logMark = new LogMark(ctx.storage.sql, this.meta, Date.now());
     this.consequences = new Consequences(
       this.jobs,
       this.agents,
@@ -244,8 +247,10 @@ export class ClusterDO extends DurableObject<Env> {
     return ok(toView(job, withHistory ? this.jobs.historyOf(id, job.run) : undefined));
   }
 
-  hasJob(id: string): boolean {
-    return this.jobs.has(id);
+  /** Whether the job is known, and whether its log may still be partly in its old per-job object (logs/shard.ts). */
+  logFacts(id: string): { known: boolean; legacyLog: boolean } {
+    const known = this.jobs.has(id);
+    return { known, legacyLog: known && this.logMark.mayHaveLegacyLog(id) };
   }
 
   /** May a log batch of `run` under `leaseId` be stored (core/leaseHolder)? 404 for an unknown job, 409 for a stale lease. */
