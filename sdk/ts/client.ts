@@ -64,22 +64,31 @@ export class TitanHttpClient {
   private async send(method: string, path: string, body: string | Uint8Array | undefined, contentType: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<Uint8Array> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (contentType) headers['content-type'] = contentType;
-    let res: Dispatcher.ResponseData;
+    // The deadline covers the answer and its body. One timer, cleared when the call ends: an
+    // AbortSignal.timeout per call would stay armed for the whole timeout after a sub-millisecond
+    // call (thousands of live timers at the bridge's rates, each firing later for nothing).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs).unref();
     try {
-      res = await request(this.url + path, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal: signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]) : AbortSignal.timeout(timeoutMs) });
-    } catch (err) {
-      const e = err as Error & { code?: unknown };
-      const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `${typeof e.code === 'string' ? e.code : e.name}: ${e.message}`;
-      throw new TitanUnreachableError(`control plane unreachable: ${why} (${this.url})`, err);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(this.url + path, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal });
+      } catch (err) {
+        const e = err as Error & { code?: unknown };
+        const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `${typeof e.code === 'string' ? e.code : e.name}: ${e.message}`;
+        throw new TitanUnreachableError(`control plane unreachable: ${why} (${this.url})`, err);
+      }
+      let buf: Uint8Array;
+      try {
+        buf = new Uint8Array(await res.body.arrayBuffer());
+      } catch (err) {
+        throw new TitanUnreachableError(`control plane unreachable: response interrupted: ${(err as Error).message}`, err);
+      }
+      if (res.statusCode >= 400) throw apiErrorOf(res.statusCode, new TextDecoder().decode(buf));
+      return buf;
+    } finally {
+      clearTimeout(timer);
     }
-    let buf: Uint8Array;
-    try {
-      buf = new Uint8Array(await res.body.arrayBuffer());
-    } catch (err) {
-      throw new TitanUnreachableError(`control plane unreachable: response interrupted: ${(err as Error).message}`, err);
-    }
-    if (res.statusCode >= 400) throw apiErrorOf(res.statusCode, new TextDecoder().decode(buf));
-    return buf;
   }
 
   /** Routes that move files get the transfer timeout; the rest the ordinary one. */

@@ -4,10 +4,14 @@
  *   npx tsx test/bridge/bench.ts                 # starts a local control plane in workerd
  *   TITAN_URL=… TITAN_TOKEN=… npx tsx test/bridge/bench.ts   # against a running one
  *
- * Measures KV_SET / KV_GET round trips through a bridge (one connection per request, like
- * the original SDK, and one reused connection), the same calls straight over HTTP for the
- * bridge's overhead, and SUBMIT_DAG of 100 jobs.
+ * Measures KV_SET / KV_GET round trips through a bridge: from Python the way the original SDK
+ * makes them (proto_client.py --bench: a new connection per call, one frame out, one back,
+ * close; with a bare connect + close as the floor), the same from Node, over one reused
+ * connection, the same calls straight over HTTP for the bridge's overhead, and SUBMIT_DAG of
+ * 100 jobs.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +25,22 @@ const N_NEW = 300;
 const N_REUSED = 1000;
 const DAG_RUNS = 10;
 const DAG_SIZE = 100;
+
+const PROTO_CLIENT = fileURLToPath(new URL('./proto_client.py', import.meta.url));
+
+/** The original SDK's pattern from a real Python process (asynchronously: the bridge runs in this one). */
+async function pythonStoreBench(port: number, n: number): Promise<Record<string, number>> {
+  // python3 from PATH: under `npm run bench`, the bench environment's (run.ts puts it first).
+  const { stdout } = await promisify(execFile)('python3', [PROTO_CLIENT, '127.0.0.1', String(port), '--bench', String(n)], { timeout: 120_000 });
+  const f = JSON.parse(stdout) as Record<string, number>;
+  return {
+    py_connect_close_p50_ms: f.connect_close_p50_ms!,
+    py_kv_set_new_conn_p50_ms: f.kv_set_p50_ms!,
+    py_kv_set_new_conn_p99_ms: f.kv_set_p99_ms!,
+    py_kv_get_new_conn_p50_ms: f.kv_get_p50_ms!,
+    py_kv_get_new_conn_p99_ms: f.kv_get_p99_ms!,
+  };
+}
 
 function pct(samples: number[], p: number): number {
   const s = [...samples].sort((a, b) => a - b);
@@ -63,6 +83,8 @@ export async function benchBridge(cp: { url: string; clientToken: string }): Pro
   try {
     // warm-up: connections to the control plane, DO instances
     for (let i = 0; i < 50; i++) await request(bridge.port, OP.KV_SET, `${tag}:warm|x`);
+
+    Object.assign(out, await pythonStoreBench(bridge.port, N_NEW));
 
     const setNew = await timed(N_NEW, (i) => request(bridge.port, OP.KV_SET, `${tag}:n${i}|${value}`).then(expectText('OK')));
     const getNew = await timed(N_NEW, (i) => request(bridge.port, OP.KV_GET, `${tag}:n${i}`).then(expectText(value)));

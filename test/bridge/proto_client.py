@@ -3,6 +3,7 @@
 
     python3 proto_client.py HOST PORT OPCODE_HEX PAYLOAD_FILE   # one request, prints the reply text
     python3 proto_client.py HOST PORT --scenario NAME            # runs a scenario, prints JSON
+    python3 proto_client.py HOST PORT --bench N                  # N KV_SET then N KV_GET, prints JSON
 
 Every request uses its own connection, like the original SDK: connect, send one frame,
 read the 8-byte header and `length` bytes, close. A scenario prints
@@ -291,10 +292,53 @@ def scenario_misc(t: Scenario) -> None:
     t.check_true("service ended after STOP", final in ("COMPLETED", "CANCELLED"), seen)
 
 
+def bench_store(host: str, port: int, n: int) -> dict:
+    """The original SDK's store_put/store_get pattern, timed: a new connection per call.
+
+    Also the floor under it: a bare connect + close to the same port, nothing sent.
+    Figures in ms: p50 and p99 of each call, as the calling program sees it.
+    """
+    tag = f"pybench-{os.getpid()}-{int(time.time() * 1000)}"
+    value = "v" * 100
+
+    def timed(call) -> list[float]:
+        out = []
+        for i in range(n):
+            t0 = time.perf_counter()
+            call(i)
+            out.append((time.perf_counter() - t0) * 1000)
+        return sorted(out)
+
+    def connect_close(_i: int) -> None:
+        socket.create_connection((host, port), timeout=10.0).close()
+
+    def put(i: int) -> None:
+        got = request(host, port, OPS["KV_SET"], f"{tag}:{i}|{value}")
+        if got != (ACK, "OK"):
+            raise RuntimeError(f"KV_SET answered {got!r}")
+
+    def get(i: int) -> None:
+        got = request(host, port, OPS["KV_GET"], f"{tag}:{i}")
+        if got != (ACK, value):
+            raise RuntimeError(f"KV_GET answered {_short(got)!r}")
+
+    for i in range(min(50, n)):  # warm-up: the bridge's pool to the control plane, the shards
+        request(host, port, OPS["KV_SET"], f"{tag}:warm{i}|x")
+    figures = {}
+    for name, call in (("connect_close", connect_close), ("kv_set", put), ("kv_get", get)):
+        ms = timed(call)
+        figures[f"{name}_p50_ms"] = round(ms[len(ms) // 2], 3)
+        figures[f"{name}_p99_ms"] = round(ms[min(len(ms) - 1, len(ms) * 99 // 100)], 3)
+    return figures
+
+
 SCENARIOS = {n[len("scenario_"):]: f for n, f in globals().items() if n.startswith("scenario_")}
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) == 4 and argv[2] == "--bench":
+        print(json.dumps(bench_store(argv[0], int(argv[1]), int(argv[3]))))
+        return 0
     if len(argv) == 4 and argv[2] == "--scenario":
         t = Scenario(argv[0], int(argv[1]))
         try:

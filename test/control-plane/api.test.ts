@@ -74,6 +74,32 @@ describe('TitanStore', () => {
     expect(r.json.error.message).toMatch(/at most/);
     expect(await cp.client.kvGet('big')).toBeNull();
   });
+  it('answers GET and PUT of a string (taken before the router) by the same rules as every route', async () => {
+    // Refusals read exactly as the router's own (the sets routes go through it).
+    const viaRouter = await call('POST', '/v1/store/sets', { token: null, body: JSON.stringify({ key: 'k', member: 'm' }) });
+    for (const r of [await call('PUT', '/v1/store/kv', { token: null, body: JSON.stringify({ key: 'fast-anon', value: 'v' }) }), await call('GET', '/v1/store/kv?key=fast-anon', { token: 'tc_wrong' })]) {
+      expect(r.status).toBe(401);
+      expect(r.json).toEqual(viaRouter.json);
+    }
+    expect(await cp.client.kvGet('fast-anon')).toBeNull();
+    const notJson = await call('PUT', '/v1/store/kv', { body: '{nope' });
+    expect([notJson.status, notJson.json.error]).toEqual([400, { code: 'bad_request', message: 'the body is not valid JSON' }]);
+    const noKey = await call('PUT', '/v1/store/kv', { body: JSON.stringify({ value: 'v' }) });
+    expect([noKey.status, noKey.json.error.code]).toEqual([400, 'bad_request']);
+    expect(noKey.json.error.message).toMatch(/key/);
+    const longKey = await call('GET', `/v1/store/kv?key=${'k'.repeat(2000)}`);
+    expect(longKey.status).toBe(400);
+    // Answers: the route table's shapes, JSON; a repeated parameter counts once, the first.
+    const put = await call('PUT', '/v1/store/kv', { body: JSON.stringify({ key: 'fast/é', value: 'v|é🚀' }) });
+    expect([put.status, put.json]).toEqual([200, { ok: true }]);
+    const res = await request(`${cp.url}/v1/store/kv?key=${encodeURIComponent('fast/é')}&key=other`, { headers: { authorization: `Bearer ${cp.agentToken}` } });
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect([res.statusCode, await res.body.json()]).toEqual([200, { key: 'fast/é', value: 'v|é🚀' }]);
+    // Other methods on the same path are the router's.
+    expect((await call('DELETE', `/v1/store/kv?key=${encodeURIComponent('fast/é')}`)).status).toBe(200);
+    expect(await cp.client.kvGet('fast/é')).toBeNull();
+    expect((await call('POST', '/v1/store/kv', { body: '{}' })).status).toBe(404);
+  });
 });
 
 describe('logs', () => {
