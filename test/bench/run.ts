@@ -8,6 +8,7 @@ import { benchBridge } from '../bridge/bench';
 import { startTestPlane } from '../helpers/controlPlane';
 import { compareWithRay } from './compare';
 import { benchControlPlane } from './controlPlane';
+import { benchControlPlaneScale } from './controlPlaneScale';
 import { benchDagster } from './dagster';
 import { benchMcp } from './mcp';
 import { benchPythonEnv, runRay } from './ray';
@@ -61,6 +62,7 @@ const sections: [string, () => Promise<Figures | Report>][] = [
   ['agents end to end (real Python processes), and Ray on the same workloads', benchAgentsAndRay],
   ['dagster (three-asset example: titan_dagster vs the 2-s polling pattern, median of 3)', benchDagster],
   ['scale (independent trivial jobs, one 4-slot agent process; /proc)', benchScale],
+  ['control plane at scale (50,000 trivial jobs from simulated agents, no Python; BENCH_CP_SCALE_JOBS)', benchControlPlaneScale],
   ['cli (node bin/titan.mjs, median of 10)', async () => benchCli()],
 ];
 
