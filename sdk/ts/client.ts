@@ -127,6 +127,10 @@ export class TitanHttpClient {
   getJob(id: string) {
     return this.call('getJob', { params: { id } });
   }
+  /** The job once it has ended, or as it is after `waitMs` (held by the control plane, no polling). */
+  waitJob(id: string, waitMs = 20_000) {
+    return this.call('waitJob', { params: { id }, query: { waitMs } }, waitMs + this.timeoutMs);
+  }
   /** The job, or null when the id is unknown. */
   async findJob(id: string) {
     return (await this.orNull('getJob', { params: { id } }))?.job ?? null;

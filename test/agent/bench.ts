@@ -49,17 +49,16 @@ export async function timeDag(c: Cluster, name: string, jobs: JobSpecInput[], ev
   }
 }
 
-/** One job outside any DAG, submit → COMPLETED as a client polling it every millisecond sees it. */
+/** One job outside any DAG, submit → COMPLETED as a client waiting on it sees it (GET /v1/jobs/{id}/wait: no polling). */
 async function timeSingle(c: Cluster, id: string): Promise<number> {
   const t0 = performance.now();
   await c.client.submitJob(job(id));
   for (;;) {
-    const j = (await c.client.getJob(id)).job;
+    const j = (await c.client.waitJob(id, 20_000)).job;
     if (ENDED.includes(j.state)) {
       if (j.state !== 'COMPLETED') throw new Error(`${id}: ${j.state} ${j.error}`);
       return performance.now() - t0;
     }
-    await sleep(1);
   }
 }
 

@@ -317,4 +317,30 @@ describe('retry', () => {
     expect((await state(train)).affinityTo).toBe(upstream);
     for (const [a, l] of [[cpuA, mine.leases[0]], [gpuA, near.leases[0]]] as const) await cp.agent.complete(a, [{ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0 }]);
   });
+
+  it('waitJob holds a client until the job ends (a result, a cancel), or answers the job as it is when the wait runs out', async () => {
+    const tag = uid('WAIT').toUpperCase().replace(/-/g, '_');
+    const a = await register([tag]);
+    const done = uid('done');
+    await cp.client.submitJob(job(done, { requirement: tag }));
+    const [lease] = (await cp.agent.lease(a, { max: 1, waitMs: 0 })).leases;
+    const held = cp.client.waitJob(done, 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    await cp.agent.complete(a, [{ leaseId: lease.leaseId, status: 'COMPLETED', exitCode: 0 }]);
+    const ended = await held;
+    expect(ended.job.status).toBe('COMPLETED');
+    expect(Date.now() - t0).toBeLessThan(5_000); // answered by the result, not by the 20 s wait
+    expect((await cp.client.waitJob(done, 20_000)).job.status).toBe('COMPLETED'); // already ended: at once
+
+    const quiet = uid('quiet');
+    await cp.client.submitJob(job(quiet, { requirement: `${tag}_NOBODY` }));
+    const t1 = Date.now();
+    expect((await cp.client.waitJob(quiet, 400)).job.status).toBe('PENDING');
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(350);
+    const cancelled = cp.client.waitJob(quiet, 20_000);
+    await cp.client.cancelJob(quiet);
+    expect((await cancelled).job.status).toBe('CANCELLED');
+    await expect(cp.client.waitJob(uid('nosuch'), 20_000)).rejects.toThrow(/no job/);
+  });
 });

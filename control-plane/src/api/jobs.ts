@@ -92,6 +92,7 @@ export function mountJobs(app: App): void {
 
   route(app, 'listJobs', async (c, _, q) => c.json(await cluster(c.env).listJobs(q)));
   route(app, 'getJob', async (c) => relay(c, wrapJob(await cluster(c.env).getJob(c.req.param('id')!, true))));
+  route(app, 'waitJob', async (c, _, q) => relay(c, wrapJob(await cluster(c.env).waitJob(c.req.param('id')!, q.waitMs))));
   route(app, 'cancelJob', async (c) => relay(c, wrapJob(await cluster(c.env).cancel(c.req.param('id')!))));
   route(app, 'retryJob', async (c) => relay(c, wrapJob(await cluster(c.env).retry(c.req.param('id')!))));
   route(app, 'approveJob', async (c, req) => relay(c, wrapJob(await cluster(c.env).decide(c.req.param('id')!, 'approve', req.by, req.reason, c.get('role')))));

@@ -2,7 +2,7 @@
 // class; the schedule, demand and DAG-action ones are short delegates to their own modules.
 import { DurableObject } from 'cloudflare:workers';
 import type { Ack, AgentView, HeartbeatRequest, HeartbeatResponse, JobResult, LeaseResponse, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
-import { dagId, isService, otherIdForm, isTerminal, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
+import { dagId, isFinalStatus, isService, otherIdForm, isTerminal, userStatus, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
 import type { DemandResponse, ResourceAsk } from '../contract/resources';
 import type { ScheduleSpec, ScheduleView } from '../contract/schedules';
 import type { StatsResponse } from '../contract/stats';
@@ -24,6 +24,7 @@ import { fail, ok, type Result } from '../lib/result';
 import { AgentsRepo, resourcesOf, toAgentView } from './agentsRepo';
 import { DemandWatch } from './demandWatch';
 import { Consequences } from './consequences';
+import { EndWaiters } from './endWaiters';
 import { askOf, leaseFactsOf, serviceFactsOf, specOf, storedJobOf, toView } from './jobRow';
 import { JobsRepo } from './jobsRepo';
 import { LogMark } from './logMark';
@@ -58,6 +59,17 @@ export class ClusterDO extends DurableObject<Env> {
     () => this.scheduleAlarm(),
   );
   private readonly consequences: Consequences;
+  /** Clients waiting for a job's end (waitJob): answered from scheduleAlarm, which runs after every change. */
+  private readonly jobEnds = new EndWaiters<JobView | null>(
+    (id) => {
+      const state = this.jobs.stateOf(id);
+      return state && isFinalStatus(userStatus(state)) ? toView(this.jobs.get(id)!) : null;
+    },
+    (id) => {
+      const row = this.jobs.get(id);
+      return row ? toView(row) : null;
+    },
+  );
   private alarmAt: number | null = null;
   private readonly logMark: LogMark;
 
@@ -245,6 +257,13 @@ export class ClusterDO extends DurableObject<Env> {
     const job = this.jobs.get(id);
     if (!job) return fail(404, 'not_found', `no job ${id}`);
     return ok(toView(job, withHistory ? this.jobs.historyOf(id, job.run) : undefined));
+  }
+
+  /** Hold until the job has ended (COMPLETED, FAILED for good, CANCELLED) or `waitMs` passed: its view either way. */
+  async waitJob(id: string, waitMs: number): Promise<Result<JobView>> {
+    if (!this.jobs.has(id)) return fail(404, 'not_found', `no job ${id}`);
+    const view = await this.jobEnds.wait(id, waitMs);
+    return view ? ok(view) : fail(404, 'not_found', `no job ${id} (forgotten while waited on)`);
   }
 
   /** Whether the job is known, and whether its log may still be partly in its old per-job object (logs/shard.ts). */
@@ -476,6 +495,7 @@ export class ClusterDO extends DurableObject<Env> {
 
   /** Keep the one alarm at the earliest thing that needs time to pass. */
   private scheduleAlarm(): void {
+    if (this.jobEnds.size) this.jobEnds.check();
     const due = this.jobs.nextDue(this.cfg.jobRetentionMs);
     const next = nextAlarmAt(earliest(due, this.demandWatch.dueAt(Date.now()), this.schedules.nextDue()), this.alarmAt, Date.now());
     if (next === null) return;

@@ -237,6 +237,8 @@ export const JobView = StoredJob.omit({ env: true })
 export type JobView = z.output<typeof JobView>;
 
 export const JobResponse = z.object({ job: JobView });
+/** How long `GET /v1/jobs/{id}/wait` may hold the request before it answers with the job as it is. */
+export const WaitJobQuery = z.object({ waitMs: z.coerce.number().int().min(0).max(30_000).default(20_000) });
 export const ListJobsQuery = z.object({
   state: JobState.optional(),
   dag: z.string().max(200).optional(),

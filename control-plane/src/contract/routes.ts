@@ -13,7 +13,7 @@ import {
   RegisterAgentRequest,
   RegisterAgentResponse,
 } from './agents';
-import { DagListResponse, DagView, DecisionRequest, JobListResponse, JobResponse, ListDagsQuery, NameDagRequest, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest } from './jobs';
+import { DagListResponse, DagView, DecisionRequest, JobListResponse, JobResponse, ListDagsQuery, NameDagRequest, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest, WaitJobQuery } from './jobs';
 import { AppendLogsRequest, AppendLogsResponse, FollowLogsQuery, LogsQuery, LogsResponse } from './logs';
 import { KeyListQuery, KeyListResponse, KeyQuery, KvGetResponse, KvPutRequest, SAddRequest, SAddResponse, SMembersResponse } from './store';
 import { DemandResponse } from './resources';
@@ -46,6 +46,7 @@ export const ROUTES = {
   submitJob: { method: 'post', path: '/v1/jobs', role: 'client', summary: 'Submit one job', body: SubmitJobRequest, response: JobResponse },
   listJobs: { method: 'get', path: '/v1/jobs', role: 'any', summary: 'List jobs, newest first', query: ListJobsQuery, response: JobListResponse },
   getJob: { method: 'get', path: '/v1/jobs/{id}', role: 'any', summary: 'A job with its history', response: JobResponse },
+  waitJob: { method: 'get', path: '/v1/jobs/{id}/wait', role: 'any', summary: 'Hold until the job has ended (COMPLETED, FAILED for good, CANCELLED) or waitMs passes; answers with the job either way', query: WaitJobQuery, response: JobResponse },
   cancelJob: { method: 'post', path: '/v1/jobs/{id}/cancel', role: 'client', summary: 'Cancel a queued or running job (and its descendants)', response: JobResponse },
   retryJob: { method: 'post', path: '/v1/jobs/{id}/retry', role: 'client', summary: 'Start a new run of an ended job, and of the descendants its failure cancelled', response: JobResponse },
   approveJob: { method: 'post', path: '/v1/jobs/{id}/approve', role: 'client', summary: 'Approve a job waiting for approval: it runs (a GATE completes)', body: DecisionRequest, response: JobResponse },

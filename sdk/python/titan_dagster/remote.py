@@ -29,15 +29,16 @@ class RemoteJob:
         return cls(api, api.request("POST", "/v1/jobs", dict(spec))["job"], **kw)
 
     def follow(self, on_line: LineSink, on_outage: Callable[[str], None] = lambda _m: None) -> dict:
-        """Poll until the job ends (COMPLETED, FAILED for good, or CANCELLED). Quick polls while
-        lines flow, backing off to ``poll_max`` while it is quiet. The state is read before the
-        lines: an agent ships a run's last lines before it reports the result, so once the state
-        is final, the read after it has every line."""
+        """Follow until the job ends (COMPLETED, FAILED for good, or CANCELLED). Each turn holds a
+        ``/wait`` for up to the poll interval, which the control plane answers the moment the job
+        ends, then reads the new lines: short turns while lines flow, backing off to ``poll_max``
+        while it is quiet. The state is read before the lines: an agent ships a run's last lines
+        before it reports the result, so once the state is final the read after it has them all."""
         interval = self.poll_min
         down_since: float | None = None
         while True:
             try:
-                self.view = self.api.get_job(self.id)
+                self.view = self.api.wait_job(self.id, interval)
                 got = self._read_lines(on_line)
                 down_since = None
             except TitanConnectionError as exc:
@@ -48,11 +49,11 @@ class RemoteJob:
                     on_outage(f"control plane unreachable, still following {self.id}: {exc}")
                 if now - down_since > self.outage_s:
                     raise
-                got = 0
-            if self.view.get("status") in FINAL and down_since is None:
+                time.sleep(interval)
+                continue
+            if self.view.get("status") in FINAL:
                 return self.view
             interval = self.poll_min if got else min(self.poll_max, interval * 1.5)
-            time.sleep(interval)
 
     def _read_lines(self, on_line: LineSink) -> int:
         """Every line after the cursor, in pages; the number of lines read."""

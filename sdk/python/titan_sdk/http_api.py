@@ -162,7 +162,7 @@ class TitanHttp:
     def __repr__(self) -> str:
         return f"TitanHttp({self.url!r})"
 
-    def request(self, method: str, path: str, body: object = None, raw: bytes | None = None) -> dict:
+    def request(self, method: str, path: str, body: object = None, raw: bytes | None = None, timeout: float | None = None) -> dict:
         """One call: JSON in (or raw bytes), JSON out; API errors raise TitanApiError."""
         headers = {"authorization": f"Bearer {self._token}", "accept": "application/json"}
         data = raw
@@ -173,7 +173,7 @@ class TitanHttp:
             headers["content-type"] = "application/octet-stream"
         req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as res:
+            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as res:
                 text = res.read().decode("utf-8")
         except urllib.error.HTTPError as exc:
             raise _api_error(exc.code, exc.read().decode("utf-8", "replace")) from None
@@ -243,6 +243,12 @@ class TitanHttp:
     def get_job(self, job_id: str) -> dict:
         """The job as the API shows it (``state``, ``status``, ``approval``, ``history``, …)."""
         return self.request("GET", f"/v1/jobs/{_seg(job_id)}")["job"]
+
+    def wait_job(self, job_id: str, wait_s: float = 20.0) -> dict:
+        """The job once it has ended (COMPLETED, FAILED for good, CANCELLED), or as it is after
+        ``wait_s`` (at most 30): the control plane holds the request, so nothing polls."""
+        ms = max(0, min(30_000, round(wait_s * 1000)))
+        return self.request("GET", f"/v1/jobs/{_seg(job_id)}/wait?waitMs={ms}", timeout=self.timeout + ms / 1000)["job"]
 
     def approve_job(self, job_id: str, reason: str | None = None, by: str | None = None) -> dict:
         """Approve a job waiting in WAITING_APPROVAL: it runs (a GATE completes). Returns the job."""

@@ -108,3 +108,17 @@ def test_approve_and_reject_gates_over_http(cluster, tmp_path, uid):
     poll(lambda: api.get_job(f"after-{uid}")["state"] == "CANCELLED")
     with pytest.raises(TitanApiError):
         api.approve_job(gate_no)  # decided for good
+
+
+def test_wait_job_answers_when_the_job_ends(cluster, tmp_path, uid):
+    api = TitanHttp(cluster.url, cluster.client_token)
+    write_script(tmp_path, "nap.py", "import time; time.sleep(0.6); print('woke')")
+    job = TitanJob(f"nap-{uid}", str(tmp_path / "nap.py"))
+    api.submit_dag([job])
+    assert api.wait_job(job.id, wait_s=0.05)["status"] in ("PENDING", "RUNNING")  # the wait ran out
+    t0 = time.monotonic()
+    ended = api.wait_job(job.id, wait_s=25)  # longer than the client's 15 s request timeout
+    assert ended["status"] == "COMPLETED" and time.monotonic() - t0 < 10
+    with pytest.raises(TitanApiError) as err:
+        api.wait_job(f"nosuch-{uid}")
+    assert err.value.status == 404
