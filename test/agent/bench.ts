@@ -65,7 +65,8 @@ async function timeSingle(c: Cluster, id: string): Promise<number> {
 /**
  * The floor under one job on this agent, measured outside it (test/bench/job_body.py) with the
  * interpreter the agent resolves for its jobs: that interpreter's start-up (`python -c pass`), and
- * the job body, a fork of a warm zygote running the script until it is reaped.
+ * the job body, a warm child of the zygote running the script, from the job written to it until it
+ * says how it ended (its fork happened ahead, off the job's path).
  */
 export function pythonFloor(workdir: string): { python: string; startupMs: number; jobBodyMs: number } {
   const python = resolvePython(workdir);
@@ -113,7 +114,7 @@ export async function benchAgent(pythonZygote = PYTHON_ZYGOTE_DEFAULT): Promise<
       out[`independent100_${tag}_jobs_per_s`] = round((100 / flat) * 1000, 1);
       out[`chain20_${tag}_ms`] = Math.round(chain);
       out[`chain20_${tag}_per_hop_ms`] = round(chain / 20, 1);
-      // What orchestration adds to a hop: the hop less the job body (a fork of the warm zygote
+      // What orchestration adds to a hop: the hop less the job body (a warm child of the zygote
       // running the script, measured beside this run, job_body_ms). Jobs are forked, so the
       // interpreter's start-up is no part of a hop and is not what to take out. A hop runs the
       // body once in full, so it cannot take less than the body: a negative difference could only

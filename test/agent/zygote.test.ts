@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePython, spawnTree, type Exit, type Proc } from '../../worker-agent/src/process';
 import { forkTree } from '../../worker-agent/src/zygote/forkTree';
-import { buildRequest, childSysPath, exitOf, isPythonFile, startupMismatch } from '../../worker-agent/src/zygote/protocol';
+import { buildRequest, childSysPath, exitOf, forksToAsk, isPythonFile, startupMismatch } from '../../worker-agent/src/zygote/protocol';
 import { PythonZygote, ZYGOTE_PY } from '../../worker-agent/src/zygote/pythonZygote';
 import { pidAlive, sleep, tmpdir, waitFor } from './helpers';
 
@@ -19,17 +19,16 @@ describe('zygote protocol (pure)', () => {
     expect(childSysPath('/w/a.py', '/w', base[2], base)).toEqual(['/w', base[2], base[0], base[1]]);
   });
 
-  it('builds a request: string env only, sys.path from the job env, FIFOs and args as given', () => {
+  it('builds a request: string env only, sys.path from the job env, args as given', () => {
     const req = buildRequest({
       file: '/ws/link/job.py',
       realFile: '/ws/real/job.py',
       args: ['--n', '1'],
       cwd: '/ws',
       env: { A: '1', GONE: undefined, PYTHONPATH: '/sdk' },
-      fifos: { stdout: '/f/1.out', stderr: '/f/1.err' },
       basePath: ['/site'],
     });
-    expect(req).toEqual({ file: '/ws/link/job.py', argv: ['--n', '1'], cwd: '/ws', env: { A: '1', PYTHONPATH: '/sdk' }, stdout: '/f/1.out', stderr: '/f/1.err', sysPath: ['/ws/real', '/sdk', '/site'] });
+    expect(req).toEqual({ file: '/ws/link/job.py', argv: ['--n', '1'], cwd: '/ws', env: { A: '1', PYTHONPATH: '/sdk' }, sysPath: ['/ws/real', '/sdk', '/site'] });
   });
 
   it('reads exit statuses the way Node reports a spawned child', () => {
@@ -47,6 +46,21 @@ describe('zygote protocol (pure)', () => {
     expect(startupMismatch({ ...z, LC_ALL: 'C' }, z)).toBe('LC_ALL');
     expect(startupMismatch({ ...z, HOME: '/home/u' }, z)).toBe('HOME');
     expect(startupMismatch({ PATH: '/bin', HOME: '/root', LANG: 'C.UTF-8' }, z)).toBe('PYTHONDONTWRITEBYTECODE');
+  });
+
+  it('asks for warm children when jobs are done with the CPU, and at once only when none is left', () => {
+    const target = 4;
+    // A chain: one job at a time takes one of four; the fork waits until that job ended.
+    expect(forksToAsk('took', { pool: 3, pending: 0, waiting: 0, target })).toBe(0);
+    expect(forksToAsk('ended', { pool: 3, pending: 0, waiting: 0, target })).toBe(1);
+    expect(forksToAsk('ended', { pool: 3, pending: 1, waiting: 0, target })).toBe(0);
+    // A burst: the last one taken asks for the next; every job left waiting gets one of its own.
+    expect(forksToAsk('took', { pool: 0, pending: 0, waiting: 0, target })).toBe(1);
+    expect(forksToAsk('took', { pool: 0, pending: 1, waiting: 1, target })).toBe(1);
+    expect(forksToAsk('took', { pool: 0, pending: 2, waiting: 1, target })).toBe(0);
+    expect(forksToAsk('took', { pool: 0, pending: 1, waiting: 3, target })).toBe(3);
+    // Never past the target once jobs end.
+    expect(forksToAsk('ended', { pool: 2, pending: 2, waiting: 0, target })).toBe(0);
   });
 
   it('only takes .py files', () => {
@@ -106,7 +120,7 @@ async function runPy(code: string, how: 'zygote' | 'spawn', opts: { args?: strin
   const common = { cwd: ws, env, onOutput, pidDir: path.join(dir, 'pids') };
   const proc =
     how === 'zygote'
-      ? await forkTree(zygote, { ...common, file, args: opts.args ?? [], note: () => {}, fifoDir: path.join(dir, 'fifo') })
+      ? await forkTree(zygote, { ...common, file, args: opts.args ?? [], note: () => {} })
       : spawnTree({ ...common, cmd: python, argv: ['-u', file, ...(opts.args ?? [])] });
   opts.onStart?.(proc, () => out.stdout);
   const exit = await proc.exited;
@@ -186,10 +200,13 @@ describe('a job forked by the zygote', { timeout: 30_000 }, () => {
     expect(new Set(outs.map((r) => r.stdout)).size).toBe(3);
   });
 
-  it('runs many jobs at once without mixing their output', async () => {
+  it('runs many jobs at once without mixing their output, and keeps no pipe of theirs open', async () => {
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = openFds();
     const rs = await Promise.all(Array.from({ length: 24 }, (_, i) => runPy(`import sys, time\ntime.sleep(${(i % 4) * 0.05})\nprint("job", ${i})\nsys.exit(${i % 5})\n`, 'zygote')));
     rs.forEach((r, i) => expect([r.stdout, r.exit.code]).toEqual([`job ${i}\n`, i % 5]));
-    expect(fs.readdirSync(path.join(dir, 'fifo'))).toEqual([]); // FIFO names removed
+    // Only a warm child's four pipes may be open here, the one waiting now or the one before.
+    await waitFor('the jobs\' pipes to be closed', async () => openFds() <= before + 4, 5000, 20);
   });
 
   it('without a usable interpreter it reports not ready at once, so jobs are spawned', async () => {
@@ -200,6 +217,20 @@ describe('a job forked by the zygote', { timeout: 30_000 }, () => {
     } finally {
       broken.close();
     }
+  });
+
+  it('a job that closes every inherited fd, or reuses their numbers, still ends with its own exit code', async () => {
+    const code = [
+      'import os, sys',
+      'os.closerange(3, 256)',
+      'files = [os.open(f"f{i}", os.O_WRONLY | os.O_CREAT) for i in range(6)]',
+      'print("closed")',
+      'sys.exit(3)',
+    ].join('\n');
+    const r = await runPy(code, 'zygote');
+    expect([r.exit, r.stdout]).toEqual([{ code: 3, signal: null }, 'closed\n']);
+    const ws = path.join(dir, `ws${n}`);
+    for (let i = 0; i < 6; i++) expect(fs.readFileSync(path.join(ws, `f${i}`), 'utf8')).toBe(''); // nothing of ours went into its files
   });
 
   it('is refused for a job that changes interpreter start-up variables', () => {
@@ -215,7 +246,7 @@ describe('a job forked by the zygote', { timeout: 30_000 }, () => {
     process.kill(first, 'SIGKILL');
     await waitFor('the zygote to be seen dead', async () => !zygote.ready, 5000);
     expect(zygote.refusal(zygote.env)).toMatch(/not ready/);
-    await expect(zygote.run({ file: '/x.py', argv: [], cwd: '/', env: {}, stdout: '/x', stderr: '/y', sysPath: [] })).rejects.toThrow(/not ready/);
+    await expect(zygote.run({ file: '/x.py', argv: [], cwd: '/', env: {}, sysPath: [] })).rejects.toThrow(/not ready/);
     const r = await running;
     expect(r.exit).toEqual({ code: null, signal: null }); // status unknowable, but not before the job ended
     expect(pidAlive(jobPid)).toBe(false);
@@ -223,5 +254,70 @@ describe('a job forked by the zygote', { timeout: 30_000 }, () => {
     expect(zygote.pid).not.toBe(first);
     expect(zlog.join('\n')).toMatch(/python zygote exited \(SIGKILL\); Python jobs use plain spawn, restarting/);
     expect((await runPy('print("back")', 'zygote')).stdout).toBe('back\n');
+  });
+});
+
+/** Live children of `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === pid && state !== 'Z') out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+describe('warm children', { timeout: 30_000 }, () => {
+  it('are kept ready, recorded as job groups, and replaced when one dies idle', async () => {
+    const pids = path.join(tmpdir('warm'), 'pids');
+    const z = new PythonZygote(python, () => {}, process.env, { warm: 2, pidDir: pids });
+    try {
+      expect(await z.firstReady).toBe(true);
+      const warm = await waitFor('two warm children', async () => {
+        const kids = childrenOf(z.pid!);
+        return kids.length === 2 && fs.existsSync(pids) && fs.readdirSync(pids).length === 2 ? kids : undefined;
+      }, 5000, 20);
+      expect(fs.readdirSync(pids).map(Number).sort()).toEqual([...warm].sort());
+      for (const pid of warm) expect(fs.readlinkSync(`/proc/${pid}/cwd`)).toBe(process.cwd()); // not a job yet
+      for (const pid of warm) process.kill(pid, 'SIGKILL');
+      await waitFor('new warm children', async () => childrenOf(z.pid!).filter((k) => !warm.includes(k)).length === 2, 5000, 20);
+      const ws = tmpdir('warm-job');
+      fs.writeFileSync(path.join(ws, 'job.py'), 'print("ran")\n');
+      let out = '';
+      const proc = await forkTree(z, { file: path.join(ws, 'job.py'), args: [], cwd: ws, env: process.env, onOutput: (_s, c) => void (out += c), note: () => {}, pidDir: pids });
+      expect(warm).not.toContain(proc.pid);
+      expect(await proc.exited).toEqual({ code: 0, signal: null });
+      expect(out).toBe('ran\n');
+      await waitFor('two new warm children, only they recorded', async () => {
+        const kids = childrenOf(z.pid!);
+        return kids.length === 2 && kids.every((k) => !warm.includes(k)) && fs.readdirSync(pids).map(Number).sort().join() === [...kids].sort().join();
+      }, 5000, 20);
+    } finally {
+      z.close();
+    }
+  });
+
+  it('end with the zygote: when it is closed, and when it is killed', async () => {
+    const pids = path.join(tmpdir('warm'), 'pids');
+    for (const how of ['close', 'SIGKILL'] as const) {
+      const z = new PythonZygote(python, () => {}, process.env, { warm: 3, pidDir: pids });
+      expect(await z.firstReady).toBe(true);
+      const zpid = z.pid!;
+      const warm = await waitFor('three warm children', async () => {
+        const kids = childrenOf(zpid);
+        return kids.length === 3 ? kids : undefined;
+      }, 5000, 20);
+      if (how === 'close') z.close();
+      else process.kill(zpid, 'SIGKILL');
+      await waitFor(`the warm children to be gone (${how})`, async () => warm.every((pid) => !pidAlive(pid)), 5000, 20);
+      if (how === 'SIGKILL') z.close();
+      await waitFor('their records to be gone', async () => fs.readdirSync(pids).length === 0, 5000, 20);
+    }
   });
 });

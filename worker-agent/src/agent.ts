@@ -135,7 +135,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   if (reaped.length) log(`killed ${reaped.length} job process group(s) left by a previous agent on ${workdir}`);
   const watchdog = startWatchdog(pidDir, log);
   // Started now, so it is warm by the time the first lease arrives; until then jobs are spawned.
-  const zygote = (opts.pythonZygote ?? PYTHON_ZYGOTE_DEFAULT) ? new PythonZygote(python, log) : undefined;
+  const zygote = (opts.pythonZygote ?? PYTHON_ZYGOTE_DEFAULT) ? new PythonZygote(python, log, process.env, { warm: Math.min(slots, 4), pidDir }) : undefined;
 
   try {
     await registration.register();
@@ -151,7 +151,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     url: opts.url,
     bridgePort: bridge?.port,
     python,
-    forker: zygote ? zygoteForker(zygote, path.join(workdir, 'fifo')) : undefined,
+    forker: zygote ? zygoteForker(zygote) : undefined,
     log,
     onServiceChange: () => heartbeat.now(),
   };

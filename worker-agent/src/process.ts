@@ -149,7 +149,11 @@ export const pidFiles = {
     fs.writeFileSync(path.join(dir, String(pid)), t);
   },
   remove(dir: string, pid: number): void {
-    fs.rmSync(path.join(dir, String(pid)), { force: true });
+    try {
+      fs.unlinkSync(path.join(dir, String(pid)));
+    } catch {
+      /* not there: nothing to forget */
+    }
   },
   reap(dir: string): number[] {
     if (!fs.existsSync(dir)) return [];

@@ -41,6 +41,17 @@ export function outcomeOf(exit: { code: number | null; signal: string | null }, 
 
 export const workspaceOf = (workdir: string, l: Lease) => path.join(workdir, 'jobs', `${l.job.id}-${l.job.run}-${l.job.attempt}`);
 
+/**
+ * Remove a finished job's workspace, off the job's path: its result need not wait for the disk,
+ * where a busy journal can hold a rmdir for milliseconds (the next run of the same attempt clears
+ * it first anyway). Most often only the script is left: two calls, not a recursive walk.
+ */
+function removeWorkspace(ws: string, script: string | undefined): void {
+  const all = () => fs.rm(ws, { recursive: true, force: true }, () => {});
+  if (!script) return all();
+  fs.unlink(script, (err) => (err ? all() : fs.rmdir(ws, (err2) => err2 && all())));
+}
+
 /** Prepare the workspace, then run the job once (with its timeout) or supervise it as a service. */
 export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs = 3000): JobHandle {
   const job = lease.job;
@@ -61,12 +72,14 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
   };
   handle.done = (async (): Promise<Outcome> => {
     const ws = workspaceOf(ctx.workdir, lease);
+    let script: string | undefined;
     try {
       fs.rmSync(ws, { recursive: true, force: true });
       fs.mkdirSync(ws, { recursive: true });
       let prepared: { cwd: string; file: string };
       try {
         prepared = isArchive(job.type) ? await prepareArchive(job, ws, ctx) : await prepareScript(job, ws, ctx);
+        if (!isArchive(job.type)) script = prepared.file;
       } catch (err) {
         const msg = (err as Error).message;
         logs.system(`cannot start: ${msg}`);
@@ -131,8 +144,8 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
       logs.system(`exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`);
       return outcomeOf(exit, timedOut, handle.killedFor);
     } finally {
-      fs.rmSync(ws, { recursive: true, force: true });
       handle.ended = true;
+      removeWorkspace(ws, script);
     }
   })();
   return handle;

@@ -3,26 +3,41 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import type { Exit } from '../process';
 
-/** One job for the zygote (see zygote.py). */
+/** One job, as the agent writes it to a warm child's stdin (see zygote.py). */
 export interface ZygoteRequest {
-  id: string;
   file: string;
   argv: string[];
   cwd: string;
   env: Record<string, string>;
-  /** FIFOs the agent already holds open for reading. */
-  stdout: string;
-  stderr: string;
   sysPath: string[];
 }
 
 /** What the zygote writes back, one JSON object a line. */
 export type ZygoteMessage =
   | { ready: true; pid: number; sysPath: string[] }
-  | { id: string; made: true }
-  | { id: string; pid: number }
-  | { id: string; error: string }
-  | { id: string; exit: number | null; signal: number | null };
+  | { warm: number; status: number }
+  | { end: number; exit: number | null; signal: number | null }
+  | { starved: string };
+
+/**
+ * How many more warm children to ask the zygote for, now. After a job ended (or a warm child died
+ * idle): one, to replace it, while short of `target`; a fork while jobs run would take a CPU from
+ * them, so it waits for this moment. After a job took a warm child: none while some are left; with
+ * none left, one for every job waiting and one for the next (a burst).
+ */
+export function forksToAsk(event: 'took' | 'ended', s: { pool: number; pending: number; waiting: number; target: number }): number {
+  if (event === 'ended') return s.pool + s.pending < s.target ? 1 : 0;
+  return s.pool > 0 ? 0 : Math.max(0, s.waiting + 1 - s.pending);
+}
+
+/** A warm child's fd (stdin, stdout, stderr, its status pipe), each a pipe: opened here, the agent gets the other end. */
+export const childFd = (pid: number, fd: number) => `/proc/${pid}/fd/${fd}`;
+
+/** The exit status a warm child writes on its status pipe (`exit N`), once its whole line is there. */
+export function statusOf(text: string): number | null {
+  const m = /^exit (\d+)\n/.exec(text);
+  return m ? Number(m[1]) : null;
+}
 
 /**
  * sys.path as `python3 -u file.py` builds it, given the path `site` built in the zygote
@@ -34,16 +49,15 @@ export function childSysPath(realFile: string, cwd: string, pythonPath: string |
   return [path.dirname(realFile), ...new Set([...entries, ...base])];
 }
 
-/** A job as the zygote takes it (`run` adds the id). */
+/** A job as a warm child takes it. */
 export function buildRequest(input: {
   file: string;
   realFile: string;
   args: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
-  fifos: { stdout: string; stderr: string };
   basePath: string[];
-}): Omit<ZygoteRequest, 'id'> {
+}): ZygoteRequest {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.env)) if (v !== undefined) env[k] = v;
   return {
@@ -51,7 +65,6 @@ export function buildRequest(input: {
     argv: input.args,
     cwd: input.cwd,
     env,
-    ...input.fifos,
     sysPath: childSysPath(input.realFile, input.cwd, env.PYTHONPATH, input.basePath),
   };
 }

@@ -1,21 +1,32 @@
-"""Pre-warmed Python that forks Titan Edge jobs (stdlib only).
+"""Pre-warmed Python that forks Titan Edge jobs (stdlib only, Linux).
 
 A fresh `python3` spends most of its ~75 ms start-up in `site` (packages imported by .pth
-files). The agent starts this once per agent with `python3 -u zygote.py`; each `.py` job is
-then an os.fork() of an interpreter that has already paid for that.
+files). The agent starts this once per agent with `python3 -u zygote.py WARM`; each `.py` job
+then runs in an os.fork() of an interpreter that has already paid for that. The fork is off the
+job's path too: the zygote keeps WARM children forked ahead, each in its own session, its fds 0, 1
+and 2 fresh pipes, waiting for a job on fd 0. The agent opens the other ends through /proc/<pid>/fd
+(and a status pipe's), writes the job to the child itself and reads its output and its exit status:
+a job's start and end pass nothing through the zygote.
 
-Protocol: newline-delimited JSON.
-  stdin   {"id", "mkfifo": [paths]}          make FIFOs (Node cannot, short of running mkfifo)
-          {"id", "file", "argv", "cwd", "env", "stdout", "stderr", "sysPath"}
-          stdout/stderr: FIFOs the agent already holds open for reading.
-  stdout  {"ready": true, "pid", "sysPath"}  once, at start (sysPath: what `site` built)
-          {"id", "made": true}               the FIFOs exist
-          {"id", "pid"}                      the job runs, leading its own session
-          {"id", "error"}                    nothing was made or started
-          {"id", "exit", "signal"}           the job was reaped (raw exit status / signal number)
-The zygote lives exactly as long as the agent: it exits when its stdin closes, or when the
-agent dies (a parent-death signal, on Linux), and then SIGKILLs the process groups of the jobs
-it forked. A job outliving its agent would run twice once the control plane re-queues it.
+Protocol: newline-delimited JSON (stdin: plain lines).
+  zygote stdin   fork                               fork one more warm child (WARM are forked at
+                                                    start; the agent asks for the rest, when it
+                                                    suits it: see pythonZygote.ts). EOF: the agent
+                                                    is gone
+  zygote stdout  {"ready": true, "pid", "sysPath"}  once, at start (sysPath: what `site` built)
+                 {"warm": pid, "status": fd}        a warm child ready for a job; its fd `status` is
+                                                    a pipe where it writes `exit N` once its job
+                                                    returned and its output is closed
+                 {"end": pid, "exit", "signal"}     a child announced warm is gone (reaped): its
+                                                    exit status or the signal that killed it
+                 {"starved": reason}                no warm child could be forked (tried again later)
+  child fd 0     {"file", "argv", "cwd", "env", "sysPath"}   the job, one line, from the agent
+A job reports its exit status to the agent itself, so the agent hears it without waiting for the
+kernel to tear the process down, or for the zygote; one killed by a signal is known from the reap.
+The zygote lives exactly as long as the agent: it exits when its stdin closes, or when the agent
+dies (a parent-death signal, on Linux), and then SIGKILLs the process groups of all its children.
+A job outliving its agent would run twice once the control plane re-queues it. A warm child whose
+zygote is gone exits by itself (EOF on its socket).
 """
 import atexit
 import ctypes
@@ -26,6 +37,7 @@ import os
 import runpy
 import select
 import signal
+import socket
 import sys
 import time
 
@@ -113,26 +125,91 @@ def run_job(file):
     return status
 
 
-def child(req, out, err, ready_w, wake):
-    """In the forked child: become the job. Never returns."""
+def set_environ(env):
+    """Make os.environ (and the C environment under it) exactly `env`, touching only what differs
+    from the zygote's: most of a job's environment is the agent's, which the zygote already has."""
+    environ = os.environ
+    for key in [k for k in environ if k not in env]:
+        del environ[key]
+    for key, value in env.items():
+        if environ.get(key) != value:
+            environ[key] = value
+
+
+def read_request(sock):
+    """The job's line from fd 0, written by the agent; None when the zygote is gone."""
+    data = b''
+    while not data.endswith(b'\n'):
+        readable, _, _ = select.select([0, sock], [], [])
+        if sock in readable:
+            return None  # a warm child hears nothing from the zygote: this is its end
+        chunk = os.read(0, 1 << 16)
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def report_exit(fd, ident, status):
+    """Tell the agent our exit status on `fd`, with our output already closed (so it has read it
+    all). Skipped when the job closed that fd, or reused its number."""
+    try:
+        for out in (1, 2):
+            os.close(out)
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) == ident:
+            os.write(fd, f'exit {status}\n'.encode())
+    except OSError:
+        pass  # the agent learns it from the zygote's reap
+
+
+def rehearse():
+    """Walk a job's start path once with nothing to run, while warm. A forked child pays a
+    copy-on-write fault for every page it first writes; this takes those faults off the job's path
+    (it halves a trivial job's time) and leaves nothing behind."""
+    argv = sys.argv
+    try:
+        importlib.invalidate_caches()
+        time.tzset()
+        runpy.run_path(os.devnull, run_name='__main__')
+    except Exception:
+        pass
+    finally:
+        sys.argv = argv
+        sys.path_importer_cache.pop(os.devnull, None)
+
+
+def child(sock, inp, out, err, status_fd):
+    """In the forked child: get warm, wait for a job on fd 0, become it. Never returns.
+    `inp`: the pipe for fd 0. Its write end stays open here until the job came, so fd 0 reads no
+    EOF before the agent opened its own; what ends a warm child is its socket (the zygote's end).
+    `status_fd`: where it tells the agent how its job ended."""
     status = 127
+    req = {}
     try:
         os.setsid()  # own session and process group: the agent's kill(-pid) takes the whole tree
-        os.close(ready_w)  # tells the zygote the group exists, so it may report our pid
         signal.set_wakeup_fd(-1)
-        for fd in wake:
-            os.close(fd)
         for sig, handler in FRESH_HANDLERS.items():
             signal.signal(sig, handler)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)  # as spawn's stdio 'ignore'; also drops the zygote's request pipe
+        os.dup2(inp[0], 0)  # where the agent writes the job (this also drops the zygote's stdin)
         os.dup2(out, 1)  # sys.stdout/sys.stderr already wrap fds 1 and 2 the way `-u` does
         os.dup2(err, 2)
-        for fd in (null, out, err):
+        for fd in (inp[0], out, err):
             os.close(fd)
+        ident = os.fstat(status_fd)
+        ident = (ident.st_dev, ident.st_ino)
+        rehearse()
+        sock.sendall(b'ready\n')
+        line = read_request(sock)
+        if line is None:
+            os._exit(0)  # never had a job
+        os.close(inp[1])
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)  # as spawn's stdio 'ignore'
+        os.close(null)
+        req = json.loads(line)
         os.chdir(req['cwd'])
-        os.environ.clear()
-        os.environ.update(req['env'])
+        set_environ(req['env'])
         time.tzset()  # the job's TZ, as a fresh interpreter would read it
         file = req['file']
         sys.argv = [file, *req['argv']]
@@ -143,6 +220,8 @@ def child(req, out, err, ready_w, wake):
         if status == -signal.SIGINT:  # like CPython: die of the SIGINT that nobody handled
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGINT)
+        else:
+            report_exit(status_fd, ident, status)
     except BaseException as e:
         try:
             os.write(2, f'titan zygote: cannot start {req.get("file")}: {e!r}\n'.encode())
@@ -151,72 +230,128 @@ def child(req, out, err, ready_w, wake):
     os._exit(status)
 
 
+class Child:
+    """One forked child, as the zygote tracks it."""
+    __slots__ = ('pid', 'sock', 'buf', 'state', 'status_fd')
+
+    def __init__(self, pid, sock, status_fd):
+        self.pid, self.sock, self.buf, self.status_fd = pid, sock, b'', status_fd
+        self.state = 'warming'  # then 'warm' (announced: idle or running a job), then 'ended'
+
+
 class Zygote:
-    def __init__(self):
-        self.jobs = {}  # pid -> request id
-        self.wake = os.pipe()  # SIGCHLD wakes select() through this (no threads before fork)
+    def __init__(self, warm=1):
+        self.wanted = warm  # warm children still to fork
+        self.retry_at = 0  # while starved: when to try forking again (time.monotonic())
+        self.children = {}  # pid -> Child: every child not yet reaped
+        self.by_fd = {}  # socket fd -> Child, for the children we still hear from
+        self.wake = os.pipe()  # SIGCHLD wakes poll() through this (no threads before fork)
         for fd in self.wake:
             os.set_blocking(fd, False)
+        self.poller = select.poll()
 
     def reply(self, msg):
         data = (json.dumps(msg) + '\n').encode()
         while data:
             data = data[os.write(1, data):]
 
-    def start(self, req):
-        """Fork one job; returns its pid."""
-        # The agent opened the read ends before asking, so these opens cannot block; if it
-        # did not, O_NONBLOCK turns a would-be hang into ENXIO.
-        fds = []
+    def fork_warm(self):
+        """Fork one child that gets warm and waits for a job (announced once it says ready)."""
+        ours, theirs = socket.socketpair()
+        inp, out, err, st = os.pipe(), os.pipe(), os.pipe(), os.pipe()
         try:
-            for key in ('stdout', 'stderr'):
-                fds.append(os.open(req[key], os.O_WRONLY | os.O_NONBLOCK))
-                os.set_blocking(fds[-1], True)  # the job's writes must block, not fail, on a full pipe
-            ready_r, ready_w = os.pipe()
-            fds += [ready_r, ready_w]
             pid = os.fork()
-            if pid == 0:
-                os.close(ready_r)
-                child(req, fds[0], fds[1], ready_w, self.wake)
-            self.jobs[pid] = req['id']  # at once: from here on, our death must take it along
-            os.close(ready_w)
-            fds.remove(ready_w)
-            os.read(ready_r, 1)  # EOF once the child called setsid (or died)
-            return pid
-        finally:
-            for fd in fds:  # ours are closed: EOF reaches the agent when the job's side closes
+        except BaseException:
+            for fd in (*inp, *out, *err, *st):
                 os.close(fd)
+            ours.close()
+            theirs.close()
+            raise
+        if pid == 0:
+            # What the zygote holds is not the job's: the other children's sockets, the wake pipe.
+            ours.close()
+            for c in self.children.values():
+                c.sock.close()
+            for fd in (out[0], err[0], st[0], *self.wake):
+                os.close(fd)
+            child(theirs, inp, out[1], err[1], st[1])
+        for fd in (*inp, *out, *err, *st):  # the agent opens the other ends through /proc/<pid>/fd
+            os.close(fd)
+        theirs.close()
+        c = Child(pid, ours, st[1])
+        self.children[pid] = c  # at once: from here on, our death must take it along
+        self.by_fd[ours.fileno()] = c
+        self.poller.register(ours, select.POLLIN)
 
-    def request(self, line):
-        req = {}
+    def top_up(self):
+        """Fork one warm child if one is wanted; true if more are, now."""
+        if not self.wanted or time.monotonic() < self.retry_at:
+            return False
         try:
-            req = json.loads(line)
-            if 'mkfifo' in req:
-                for path in req['mkfifo']:
-                    os.mkfifo(path, 0o600)
-                self.reply({'id': req['id'], 'made': True})
-                return
-            pid = self.start(req)
-            self.reply({'id': req['id'], 'pid': pid})
-        except Exception as e:
-            self.reply({'id': req.get('id'), 'error': f'{type(e).__name__}: {e}'})
+            self.fork_warm()
+        except OSError as e:
+            self.starve(f'cannot fork: {type(e).__name__}: {e}')
+            return False
+        self.wanted -= 1
+        return self.wanted > 0
+
+    def starve(self, why):
+        """Forking warm children fails: say so once, and try again in a second, not at once."""
+        if not self.retry_at:
+            self.reply({'starved': why})
+        self.retry_at = time.monotonic() + 1.0
+
+    def forget(self, c):
+        """Stop listening to a child (it said all it will, or it is gone)."""
+        fd = c.sock.fileno()
+        if self.by_fd.pop(fd, None) is not None:
+            self.poller.unregister(fd)
+            c.sock.close()
+
+    def heard(self, c):
+        """A child wrote (or closed) its socket: it is ready (or gone)."""
+        try:
+            chunk = c.sock.recv(256)
+        except OSError:
+            chunk = b''
+        if not chunk:
+            return self.forget(c)  # it exited: reap() tells what became of it
+        c.buf += chunk
+        *lines, c.buf = c.buf.split(b'\n')
+        for line in lines:
+            if line == b'ready' and c.state == 'warming':
+                c.state = 'warm'
+                self.retry_at = 0
+                self.reply({'warm': c.pid, 'status': c.status_fd})
+
+    def ended(self, c, code, sig):
+        """Tell the agent, once, that a child it knows of is done; replace one that died warming."""
+        if c.state == 'warm':
+            self.reply({'end': c.pid, 'exit': code, 'signal': sig})
+        elif c.state == 'warming':  # the agent still waits for it
+            self.wanted += 1
+            self.starve(f'a warm child died before it was ready ({"signal" if sig else "exit"} {sig or code})')
+        c.state = 'ended'
 
     def reap(self):
-        while self.jobs:
+        while self.children:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            rid = self.jobs.pop(pid, None)
-            if rid is not None:
+            c = self.children.pop(pid, None)
+            if c is None:
+                continue
+            self.forget(c)
+            if c.state != 'ended':
                 sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-                self.reply({'id': rid, 'exit': None if sig else os.WEXITSTATUS(status), 'signal': sig})
+                self.ended(c, None if sig else os.WEXITSTATUS(status), sig)
 
-    def kill_jobs(self):
-        """The agent is gone: so are the jobs (their whole process groups)."""
-        for pid in list(self.jobs):
+    def kill_all(self):
+        """The agent is gone: so are the jobs (their whole process groups) and the warm children."""
+        for pid in list(self.children):
             for kill in (os.killpg, os.kill):  # killpg fails only before the child's setsid
                 try:
                     kill(pid, signal.SIGKILL)
@@ -234,37 +369,44 @@ class Zygote:
         # Park everything imported so far outside the collector: a child's GC would otherwise
         # walk (and so copy-on-write) the whole warm heap. Halves the cost of a fork.
         gc.freeze()
+        self.poller.register(0, select.POLLIN)
+        self.poller.register(self.wake[0], select.POLLIN)
         self.reply({'ready': True, 'pid': os.getpid(), 'sysPath': sys.path[1:]})  # [0] is this file's dir
         buf = b''
+        short = True
         while True:
-            readable, _, _ = select.select([0, self.wake[0]], [], [], 1.0)
-            if self.wake[0] in readable:
-                try:
-                    while os.read(self.wake[0], 512):
+            # Messages first; a missing warm child is forked when nothing else waits.
+            timeout = 0 if short else 1000
+            events = self.poller.poll(timeout)
+            for fd, _ in events:
+                if fd == 0:
+                    chunk = os.read(0, 1 << 16)
+                    if not chunk:
+                        return  # the agent is gone
+                    buf += chunk
+                    *lines, buf = buf.split(b'\n')
+                    self.wanted += lines.count(b'fork')
+                elif fd == self.wake[0]:
+                    try:
+                        while os.read(fd, 512):
+                            pass
+                    except BlockingIOError:
                         pass
-                except BlockingIOError:
-                    pass
-            self.reap()  # also on the timeout: a lost wake-up costs at most a second
-            if 0 in readable:
-                chunk = os.read(0, 1 << 16)
-                if not chunk:
-                    return  # the agent is gone
-                buf += chunk
-                *lines, buf = buf.split(b'\n')
-                for line in lines:
-                    if line.strip():
-                        self.request(line)
+                elif fd in self.by_fd:
+                    self.heard(self.by_fd[fd])
+            self.reap()  # also on a timeout: a lost wake-up costs at most a second
+            short = self.top_up()
 
 
 if __name__ == '__main__':
     zygote = None
     try:
         watch_parent()
-        zygote = Zygote()
+        zygote = Zygote(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
         zygote.serve()
     except (BrokenPipeError, AgentGone):  # the agent is gone
         pass
     finally:
         if zygote is not None:
             signal.signal(PARENT_DIED, signal.SIG_IGN)
-            zygote.kill_jobs()
+            zygote.kill_all()
