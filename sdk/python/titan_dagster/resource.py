@@ -25,7 +25,10 @@ from .remote import RemoteJob
 
 StepContext = Union[dg.AssetExecutionContext, dg.OpExecutionContext]
 
-_calls: dict[tuple, int] = {}  # jobs started per step, so a step that starts two gets two ids
+# Jobs started per step of the most recent runs, so a step that starts two gets two ids; runs older
+# than the last RECENT_RUNS are forgotten, so a long-lived code server does not grow with them.
+RECENT_RUNS = 64
+_calls: dict[str, dict[tuple, int]] = {}
 _calls_lock = threading.Lock()
 
 
@@ -299,7 +302,11 @@ def _step_facts(context: StepContext) -> dict:
 
 
 def _next_job_id(facts: Mapping) -> str:
-    key = (facts["run_id"], tuple(facts["path"]), facts["retry"])
+    step = (tuple(facts["path"]), facts["retry"])
     with _calls_lock:
-        _calls[key] = n = _calls.get(key, 0) + 1
+        run = _calls.pop(facts["run_id"], {})
+        _calls[facts["run_id"]] = run  # most recent last
+        while len(_calls) > RECENT_RUNS:
+            del _calls[next(iter(_calls))]
+        run[step] = n = run.get(step, 0) + 1
     return job_id_for(facts["path"], facts["run_id"], facts["retry"], n)

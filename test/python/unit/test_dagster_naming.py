@@ -75,3 +75,14 @@ def test_a_pipes_message_cut_into_pieces_is_joined_back():
     # A full-length line that is not a cut message passes straight through.
     assert PipesLineJoiner(piece=5).push("hello") == ["hello"]
     assert joiner.flush() == []
+
+
+def test_a_step_that_starts_two_jobs_gets_two_ids_and_old_runs_are_forgotten():
+    from titan_dagster import resource
+
+    facts = {"path": ["a"], "run_id": "run00001-x", "retry": 0}
+    assert [resource._next_job_id(facts) for _ in range(2)] == ["a-run00001", "a-run00001-2"]
+    for i in range(resource.RECENT_RUNS + 5):
+        resource._next_job_id({**facts, "run_id": f"other{i:04d}"})
+    assert len(resource._calls) == resource.RECENT_RUNS
+    assert "run00001-x" not in resource._calls
