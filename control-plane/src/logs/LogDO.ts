@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { LogLine } from '../contract/logs';
 import { settingsOf } from '../config';
 import type { Env } from '../env';
+import { readChunks } from './chunks';
 import { Followers, sseLine, type Follower } from './followers';
 import { dropLegacyLog, hasLegacyLog, legacyNewestRun, legacyRead } from './legacyLog';
 import { legacyLogName, mergeReads, nextSweepAt, SWEEP_BATCH, type RunRead } from './shard';
@@ -164,22 +165,9 @@ export class LogDO extends DurableObject<Env> {
   }
 
   private async readShard(jobId: string, run: number, after: number, limit: number): Promise<RunRead> {
-    const lines: LogLine[] = [];
-    let truncated = false;
     // Older lines may live in R2 chunks.
-    for (const ch of this.sql.exec<{ key: string }>('SELECT key FROM log_chunks WHERE job = ? AND run = ? AND last > ? ORDER BY first', jobId, run, after).toArray()) {
-      if (lines.length >= limit) break;
-      const obj = await this.env.ARTIFACTS.get(ch.key);
-      if (!obj) {
-        truncated = true;
-        continue;
-      }
-      for (const row of (await obj.text()).split('\n')) {
-        if (!row) continue;
-        const l = JSON.parse(row) as LogLine;
-        if (l.seq > after && lines.length < limit) lines.push(l);
-      }
-    }
+    const keys = this.sql.exec<{ key: string }>('SELECT key FROM log_chunks WHERE job = ? AND run = ? AND last > ? ORDER BY first', jobId, run, after).toArray().map((c) => c.key);
+    const { lines, truncated } = await readChunks(this.env.ARTIFACTS, keys, after, limit);
     if (lines.length < limit) lines.push(...this.linesAfter(jobId, run, lines.length ? lines[lines.length - 1]!.seq : after, limit - lines.length));
     return { run, lines, next: lines.length ? lines[lines.length - 1]!.seq : after, truncated };
   }

@@ -5,6 +5,7 @@
  * fires. An object that never held a log has no tables, and reading it creates none.
  */
 import type { LogLine } from '../contract/logs';
+import { readChunks } from './chunks';
 import type { RunRead } from './shard';
 
 type Row = LogLine & Record<string, SqlStorageValue>;
@@ -20,26 +21,12 @@ export function legacyNewestRun(sql: SqlStorage): number | null {
 
 /** Lines of `run` after `after`, older ones from R2 chunks first, as the per-job object served them. */
 export async function legacyRead(sql: SqlStorage, bucket: R2Bucket, run: number, after: number, limit: number): Promise<RunRead> {
-  const lines: LogLine[] = [];
-  let truncated = false;
-  if (hasLegacyLog(sql)) {
-    for (const ch of sql.exec<{ key: string }>('SELECT key FROM chunks WHERE run = ? AND last > ? ORDER BY first', run, after).toArray()) {
-      if (lines.length >= limit) break;
-      const obj = await bucket.get(ch.key);
-      if (!obj) {
-        truncated = true;
-        continue;
-      }
-      for (const row of (await obj.text()).split('\n')) {
-        if (!row) continue;
-        const l = JSON.parse(row) as LogLine;
-        if (l.seq > after && lines.length < limit) lines.push(l);
-      }
-    }
-    const from = lines.length ? lines[lines.length - 1]!.seq : after;
-    for (const r of sql.exec<Row>('SELECT seq, ts, stream, text FROM lines WHERE run = ? AND seq > ? ORDER BY seq LIMIT ?', run, from, limit - lines.length)) {
-      lines.push({ seq: r.seq, ts: r.ts, stream: r.stream, text: r.text });
-    }
+  if (!hasLegacyLog(sql)) return { run, lines: [], next: after, truncated: false };
+  const keys = sql.exec<{ key: string }>('SELECT key FROM chunks WHERE run = ? AND last > ? ORDER BY first', run, after).toArray().map((c) => c.key);
+  const { lines, truncated } = await readChunks(bucket, keys, after, limit);
+  const from = lines.length ? lines[lines.length - 1]!.seq : after;
+  for (const r of sql.exec<Row>('SELECT seq, ts, stream, text FROM lines WHERE run = ? AND seq > ? ORDER BY seq LIMIT ?', run, from, limit - lines.length)) {
+    lines.push({ seq: r.seq, ts: r.ts, stream: r.stream, text: r.text });
   }
   return { run, lines, next: lines.length ? lines[lines.length - 1]!.seq : after, truncated };
 }
