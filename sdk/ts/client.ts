@@ -147,6 +147,10 @@ export class TitanHttpClient {
   stopService(id: string) {
     return this.call('stopService', { params: { id } });
   }
+  /** The DAG's counts once every job of it has ended (`ended`), or as they are after `waitMs`. */
+  waitDag(id: string, waitMs = 20_000) {
+    return this.call('waitDag', { params: { id }, query: { waitMs } }, waitMs + this.timeoutMs);
+  }
   listDags(query: CallArgs<'listDags'>['query'] = {}) {
     return this.call('listDags', { query });
   }

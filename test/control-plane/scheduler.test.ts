@@ -343,4 +343,24 @@ describe('retry', () => {
     expect((await cancelled).job.status).toBe('CANCELLED');
     await expect(cp.client.waitJob(uid('nosuch'), 20_000)).rejects.toThrow(/no job/);
   });
+
+  it('waitDag holds a client until every job of the DAG has ended, or answers the counts when the wait runs out', async () => {
+    const tag = uid('WDAG').toUpperCase().replace(/-/g, '_');
+    const [A, B] = ['A', 'B'].map((p) => uid(p));
+    const { dag } = await cp.client.submitDag({ jobs: [job(A, { requirement: tag }), job(B, { requirement: tag, parents: [A] })] });
+    const early = await cp.client.waitDag(dag, 200);
+    expect(early.ended).toBe(false);
+    expect(early.counts).toMatchObject({ QUEUED: 1, PENDING: 1 });
+    const held = cp.client.waitDag(dag, 20_000);
+    const a = await register([tag]);
+    for (let i = 0; i < 2; i++) {
+      const got = await cp.agent.lease(a, { max: 1, waitMs: 5000 });
+      await cp.agent.complete(a, got.leases.map((l) => ({ leaseId: l.leaseId, status: 'COMPLETED' as const, exitCode: 0 })));
+    }
+    const t0 = Date.now();
+    const ended = await held;
+    expect(ended).toMatchObject({ id: dag, ended: true, counts: { COMPLETED: 2 } });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await expect(cp.client.waitDag('dag-nosuch', 1000)).rejects.toThrow(/no DAG/);
+  });
 });

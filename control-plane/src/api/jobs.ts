@@ -100,6 +100,7 @@ export function mountJobs(app: App): void {
   route(app, 'stopService', async (c) => relay(c, wrapJob(await cluster(c.env).stop(c.req.param('id')!))));
 
   route(app, 'listDags', async (c, _, q) => c.json(await cluster(c.env).listDags(q.limit)));
+  route(app, 'waitDag', async (c, _, q) => relay(c, await cluster(c.env).waitDag(c.req.param('id')!, q.waitMs)));
   route(app, 'spawnJobs', async (c, req) => {
     const id = c.req.param('id')!;
     const prepared = await prepare(c, req.jobs, (withIds) => cluster(c.env).checkSpawn(id, withIds.map(checkNode)));

@@ -2,7 +2,7 @@
 // class; the schedule, demand and DAG-action ones are short delegates to their own modules.
 import { DurableObject } from 'cloudflare:workers';
 import type { Ack, AgentView, HeartbeatRequest, HeartbeatResponse, JobResult, LeaseResponse, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
-import { dagId, isFinalStatus, isService, otherIdForm, isTerminal, userStatus, type DagView, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
+import { dagId, isFinalStatus, isService, otherIdForm, isTerminal, userStatus, type DagView, type DagWaitResponse, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
 import type { DemandResponse, ResourceAsk } from '../contract/resources';
 import type { ScheduleSpec, ScheduleView } from '../contract/schedules';
 import type { StatsResponse } from '../contract/stats';
@@ -33,7 +33,7 @@ import { SpawnRepo } from './spawnRepo';
 import { Schedules } from './schedules';
 import { SchedulesRepo } from './schedulesRepo';
 import { appendSystemLines } from './systemLog';
-import { dagList, dagView, statsOf } from './reads';
+import { dagList, dagView, dagWaitView, statsOf } from './reads';
 import { migrate } from './schema';
 import { Waiters } from './waiters';
 
@@ -69,6 +69,15 @@ export class ClusterDO extends DurableObject<Env> {
       const row = this.jobs.get(id);
       return row ? toView(row) : null;
     },
+  );
+  /** The same for a whole DAG; its probe counts the DAG's jobs, so it looks at most every 20 ms. */
+  private readonly dagEnds = new EndWaiters<DagWaitResponse | null>(
+    (id) => {
+      const v = dagWaitView(this.jobs, id);
+      return v?.ended ? v : null;
+    },
+    (id) => dagWaitView(this.jobs, id),
+    20,
   );
   private alarmAt: number | null = null;
   private readonly logMark: LogMark;
@@ -264,6 +273,13 @@ export class ClusterDO extends DurableObject<Env> {
     if (!this.jobs.has(id)) return fail(404, 'not_found', `no job ${id}`);
     const view = await this.jobEnds.wait(id, waitMs);
     return view ? ok(view) : fail(404, 'not_found', `no job ${id} (forgotten while waited on)`);
+  }
+
+  /** Hold until every job of the DAG has ended or `waitMs` passed: its counts either way. */
+  async waitDag(id: string, waitMs: number): Promise<Result<DagWaitResponse>> {
+    if (!this.jobs.dagSummary(id)) return fail(404, 'not_found', `no DAG ${id}`);
+    const view = await this.dagEnds.wait(id, waitMs);
+    return view ? ok(view) : fail(404, 'not_found', `no DAG ${id} (forgotten while waited on)`);
   }
 
   /** Whether the job is known, and whether its log may still be partly in its old per-job object (logs/shard.ts). */
@@ -496,6 +512,7 @@ export class ClusterDO extends DurableObject<Env> {
   /** Keep the one alarm at the earliest thing that needs time to pass. */
   private scheduleAlarm(): void {
     if (this.jobEnds.size) this.jobEnds.check();
+    if (this.dagEnds.size) this.dagEnds.check();
     const due = this.jobs.nextDue(this.cfg.jobRetentionMs);
     const next = nextAlarmAt(earliest(due, this.demandWatch.dueAt(Date.now()), this.schedules.nextDue()), this.alarmAt, Date.now());
     if (next === null) return;

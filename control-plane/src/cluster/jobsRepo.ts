@@ -407,14 +407,19 @@ export class JobsRepo {
   }
 
   recentDags(limit: number): (DagRow & { counts: Record<string, number> })[] {
-    return this.sql
-      .exec<DagRow>('SELECT * FROM dags ORDER BY created_at DESC LIMIT ?', limit)
-      .toArray()
-      .map((d) => {
-        const counts: Record<string, number> = {};
-        for (const r of this.sql.exec<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM jobs WHERE dag = ? GROUP BY state', d.id)) counts[r.state] = r.n;
-        return { ...d, counts };
-      });
+    return this.sql.exec<DagRow>('SELECT * FROM dags ORDER BY created_at DESC LIMIT ?', limit).toArray().map((d) => ({ ...d, counts: this.dagCounts(d.id) }));
+  }
+
+  /** One DAG with its jobs counted by state; undefined when unknown. */
+  dagSummary(id: string): (DagRow & { counts: Record<string, number> }) | undefined {
+    const d = this.sql.exec<DagRow>('SELECT * FROM dags WHERE id = ?', id).toArray()[0];
+    return d && { ...d, counts: this.dagCounts(id) };
+  }
+
+  private dagCounts(dag: string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of this.sql.exec<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM jobs WHERE dag = ? GROUP BY state', dag)) counts[r.state] = r.n;
+    return counts;
   }
 
   nameDag(id: string, name: string, onlyIfUnnamed: boolean): void {

@@ -1,6 +1,6 @@
 /** The ClusterDO's read-only answers, assembled from the repositories (no decisions, no writes). */
 import type { AgentView } from '../contract/agents';
-import type { DagView } from '../contract/jobs';
+import { isTerminal, type DagView, type DagWaitResponse, type JobState } from '../contract/jobs';
 import type { DemandResponse } from '../contract/resources';
 import type { StatsResponse } from '../contract/stats';
 import { fail, ok, type Result } from '../lib/result';
@@ -14,6 +14,14 @@ export function dagView(jobs: JobsRepo, id: string): Result<DagView> {
   const ids = new Set(rows.map((j) => j.id));
   const edges = rows.flatMap((j) => specOf(j).parents.filter((p) => ids.has(p)).map((p): [string, string] => [p, j.id]));
   return ok({ id: d.id, name: d.name, createdAt: d.created_at, jobs: rows.map((j) => toView(j)), edges });
+}
+
+/** A DAG's counts and whether every job of it has ended (terminal); null when unknown. */
+export function dagWaitView(jobs: JobsRepo, id: string): DagWaitResponse | null {
+  const d = jobs.dagSummary(id);
+  if (!d) return null;
+  const ended = Object.entries(d.counts).every(([state, n]) => n === 0 || isTerminal(state as JobState));
+  return { id: d.id, name: d.name, createdAt: d.created_at, counts: d.counts, ended };
 }
 
 export function dagList(jobs: JobsRepo, limit: number) {

@@ -264,6 +264,9 @@ export const DagView = z.object({
   edges: z.array(z.tuple([z.string(), z.string()])),
 });
 export type DagView = z.output<typeof DagView>;
-export const DagListResponse = z.object({
-  dags: z.array(z.object({ id: z.string(), name: z.string().nullable(), createdAt: z.number(), counts: z.record(z.string(), z.number()) })),
-});
+/** A DAG run with its jobs counted by state. */
+export const DagSummary = z.object({ id: z.string(), name: z.string().nullable(), createdAt: z.number(), counts: z.record(z.string(), z.number()) });
+export const DagListResponse = z.object({ dags: z.array(DagSummary) });
+/** `GET /v1/dags/{id}/wait`: the DAG's counts, and whether every job of it has ended. */
+export const DagWaitResponse = DagSummary.extend({ ended: z.boolean() });
+export type DagWaitResponse = z.output<typeof DagWaitResponse>;

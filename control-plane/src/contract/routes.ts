@@ -13,7 +13,7 @@ import {
   RegisterAgentRequest,
   RegisterAgentResponse,
 } from './agents';
-import { DagListResponse, DagView, DecisionRequest, JobListResponse, JobResponse, ListDagsQuery, NameDagRequest, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest, WaitJobQuery } from './jobs';
+import { DagListResponse, DagView, DagWaitResponse, DecisionRequest, JobListResponse, JobResponse, ListDagsQuery, NameDagRequest, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest, WaitJobQuery } from './jobs';
 import { AppendLogsRequest, AppendLogsResponse, FollowLogsQuery, LogsQuery, LogsResponse } from './logs';
 import { KeyListQuery, KeyListResponse, KeyQuery, KvGetResponse, KvPutRequest, SAddRequest, SAddResponse, SMembersResponse } from './store';
 import { DemandResponse } from './resources';
@@ -60,6 +60,7 @@ export const ROUTES = {
   submitDag: { method: 'post', path: '/v1/dags', role: 'client', summary: 'Submit a DAG atomically', body: SubmitDagRequest, response: SubmitDagResponse },
   listDags: { method: 'get', path: '/v1/dags', role: 'any', summary: 'Recent DAG runs', query: ListDagsQuery, response: DagListResponse },
   getDag: { method: 'get', path: '/v1/dags/{id}', role: 'any', summary: 'A DAG with its jobs and edges', response: DagView },
+  waitDag: { method: 'get', path: '/v1/dags/{id}/wait', role: 'any', summary: 'Hold until every job of the DAG has ended or waitMs passes; answers with its counts either way', query: WaitJobQuery, response: DagWaitResponse },
   cancelDag: { method: 'post', path: '/v1/dags/{id}/cancel', role: 'client', summary: 'Cancel every job of a DAG that has not ended', response: DagView },
   retryDag: { method: 'post', path: '/v1/dags/{id}/retry', role: 'client', summary: 'Retry the failed part of a DAG: each job that failed or was cancelled while its parents completed, with the descendants its failure cancelled', response: DagView },
   nameDag: { method: 'put', path: '/v1/dags/{id}/name', role: 'client', summary: 'Name a DAG (the SDK sends names after submitting)', body: NameDagRequest, response: Ok },

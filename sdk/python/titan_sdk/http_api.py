@@ -250,6 +250,12 @@ class TitanHttp:
         ms = max(0, min(30_000, round(wait_s * 1000)))
         return self.request("GET", f"/v1/jobs/{_seg(job_id)}/wait?waitMs={ms}", timeout=self.timeout + ms / 1000)["job"]
 
+    def wait_dag(self, dag_id: str, wait_s: float = 20.0) -> dict:
+        """``{"id", "name", "createdAt", "counts", "ended"}`` once every job of the DAG has ended, or
+        as it is after ``wait_s`` (at most 30)."""
+        ms = max(0, min(30_000, round(wait_s * 1000)))
+        return self.request("GET", f"/v1/dags/{_seg(dag_id)}/wait?waitMs={ms}", timeout=self.timeout + ms / 1000)
+
     def approve_job(self, job_id: str, reason: str | None = None, by: str | None = None) -> dict:
         """Approve a job waiting in WAITING_APPROVAL: it runs (a GATE completes). Returns the job."""
         return self._decide(job_id, "approve", reason, by)

@@ -122,3 +122,14 @@ def test_wait_job_answers_when_the_job_ends(cluster, tmp_path, uid):
     with pytest.raises(TitanApiError) as err:
         api.wait_job(f"nosuch-{uid}")
     assert err.value.status == 404
+
+
+def test_wait_dag_answers_when_every_job_has_ended(cluster, tmp_path, uid):
+    api = TitanHttp(cluster.url, cluster.client_token)
+    write_script(tmp_path, "nap.py", "import time; time.sleep(0.4)")
+    first = TitanJob(f"first-{uid}", str(tmp_path / "nap.py"))
+    second = TitanJob(f"second-{uid}", str(tmp_path / "nap.py"), parents=[first.id])
+    dag = api.submit_dag([first, second])["dag"]
+    assert api.wait_dag(dag, wait_s=0.05)["ended"] is False
+    done = api.wait_dag(dag, wait_s=25)
+    assert done["ended"] is True and done["counts"].get("COMPLETED") == 2
