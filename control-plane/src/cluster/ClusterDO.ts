@@ -2,7 +2,7 @@
 // class; the schedule, demand and DAG-action ones are short delegates to their own modules.
 import { DurableObject } from 'cloudflare:workers';
 import type { Ack, AgentView, HeartbeatRequest, HeartbeatResponse, JobResult, LeaseResponse, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
-import { dagId, isFinalStatus, isService, otherIdForm, isTerminal, userStatus, type DagView, type DagWaitResponse, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
+import { dagId, isService, otherIdForm, isTerminal, type DagView, type DagWaitResponse, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
 import type { DemandResponse, ResourceAsk } from '../contract/resources';
 import type { ScheduleSpec, ScheduleView } from '../contract/schedules';
 import type { StatsResponse } from '../contract/stats';
@@ -63,7 +63,7 @@ export class ClusterDO extends DurableObject<Env> {
   private readonly jobEnds = new EndWaiters<JobView | null>(
     (id) => {
       const state = this.jobs.stateOf(id);
-      return state && isFinalStatus(userStatus(state)) ? toView(this.jobs.get(id)!) : null;
+      return state && isTerminal(state) ? toView(this.jobs.get(id)!) : null;
     },
     (id) => {
       const row = this.jobs.get(id);
@@ -277,7 +277,7 @@ export class ClusterDO extends DurableObject<Env> {
 
   /** Hold until every job of the DAG has ended or `waitMs` passed: its counts either way. */
   async waitDag(id: string, waitMs: number): Promise<Result<DagWaitResponse>> {
-    if (!this.jobs.dagSummary(id)) return fail(404, 'not_found', `no DAG ${id}`);
+    if (!this.jobs.dag(id)) return fail(404, 'not_found', `no DAG ${id}`);
     const view = await this.dagEnds.wait(id, waitMs);
     return view ? ok(view) : fail(404, 'not_found', `no DAG ${id} (forgotten while waited on)`);
   }

@@ -74,8 +74,6 @@ class RemoteJob:
         except TitanApiError as exc:
             if exc.status != 409:  # 409: it had already ended
                 raise
-        deadline = time.monotonic() + wait_s
-        while self.view.get("status") not in FINAL and time.monotonic() < deadline:
-            time.sleep(0.1)
-            self.view = self.api.get_job(self.id)
+        if self.view.get("status") not in FINAL:
+            self.view = self.api.wait_job(self.id, wait_s)  # held until it ended, or wait_s
         return self.view
