@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { firstSeq } from '../../control-plane/src/contract/logs';
 import { LineSplitter } from '../../worker-agent/src/lines';
-import { LogShipper } from '../../worker-agent/src/logShipper';
+import { LogShipper, TAIL_MAX_LINES } from '../../worker-agent/src/logShipper';
 import { Outbox, type LogBatch } from '../../worker-agent/src/outbox';
 
 describe('line splitting', () => {
@@ -46,5 +46,50 @@ describe('log shipper', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(sent.length).toBeGreaterThan(1); // the 300-char line pushed past the size limit
+  });
+});
+
+describe('log tail with the result', () => {
+  const shipper = (send: (b: LogBatch) => Promise<void>, extra: { maxBatchBytes?: number } = {}) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipper-'));
+    const outbox = new Outbox({ dir, send });
+    return new LogShipper({ jobId: 'j', leaseId: 'l', run: 2, attempt: 1, outbox, flushMs: 10_000, ...extra });
+  };
+
+  it('gives back a small log whole, sending nothing of its own', async () => {
+    const sent: LogBatch[] = [];
+    const sh = shipper(async (b) => void sent.push(b));
+    sh.system('started');
+    sh.write('stdout', 'ok\npartial');
+    const tail = await sh.finish();
+    expect(sent).toEqual([]);
+    expect(tail).toMatchObject({ jobId: 'j', run: 2 });
+    expect(tail!.lines.map((l) => l.text)).toEqual(['started', 'ok', 'partial']);
+    expect(await sh.finish()).toBeNull(); // nothing is given twice
+  });
+
+  it('waits until the batches before it are acknowledged, and keeps the order', async () => {
+    const sent: LogBatch[] = [];
+    let ack!: () => void;
+    const sh = shipper((b) => new Promise<void>((resolve) => (ack = () => resolve(void sent.push(b)))), { maxBatchBytes: 200 });
+    sh.write('stdout', 'x'.repeat(300) + '\n'); // past the size limit: flushed at once
+    sh.write('stdout', 'last\n');
+    let settled = false;
+    const finishing = sh.finish().then((t) => ((settled = true), t));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false); // the first batch is not acknowledged yet
+    ack();
+    const tail = await finishing;
+    expect(sent.flatMap((b) => b.body.lines).map((l) => l.text.slice(0, 3))).toEqual(['xxx']);
+    expect(tail!.lines.map((l) => l.text)).toEqual(['last']);
+    expect(tail!.lines[0]!.seq).toBeGreaterThan(sent[0]!.body.lines[0]!.seq);
+  });
+
+  it('sends a long tail the usual way and resolves once it is acknowledged', async () => {
+    const sent: LogBatch[] = [];
+    const sh = shipper(async (b) => void sent.push(b));
+    sh.write('stdout', Array.from({ length: TAIL_MAX_LINES + 1 }, (_, i) => `line ${i}\n`).join(''));
+    expect(await sh.finish()).toBeNull();
+    expect(sent.flatMap((b) => b.body.lines)).toHaveLength(TAIL_MAX_LINES + 1);
   });
 });

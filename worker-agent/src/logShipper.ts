@@ -1,8 +1,16 @@
+import type { ResultTail } from '../../control-plane/src/contract/agents';
 import type { LogLine, LogStream } from '../../control-plane/src/contract/logs';
 import { LIMITS } from '../../control-plane/src/contract/common';
 import { firstSeq } from '../../control-plane/src/contract/logs';
 import { LineSplitter } from './lines';
 import type { Outbox } from './outbox';
+
+/**
+ * The most a tail riding with a result may hold (contract/agents ResultTail): a trivial job's whole
+ * log fits; a chatty one's last lines go the usual way, so a lease request stays small.
+ */
+export const TAIL_MAX_LINES = 64;
+export const TAIL_MAX_BYTES = 32 * 1024;
 
 export interface ShipperOptions {
   jobId: string;
@@ -74,5 +82,30 @@ export class LogShipper {
     this.endStreams();
     this.flush();
     await this.opts.outbox.drained(this.opts.jobId, this.opts.run);
+  }
+
+  /**
+   * The attempt is over (its process gone, no line comes after): wait until every batch already
+   * handed to the outbox is acknowledged, then give back what is left, when small, as the tail
+   * to send with the job's result, saving a request of its own. The order holds: the control
+   * plane stores a tail only after everything before it. Null when nothing was left, or when it
+   * was too big and went through the outbox (acknowledged too, when this resolves).
+   */
+  async finish(): Promise<ResultTail | null> {
+    this.endStreams();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const { jobId, run, outbox } = this.opts;
+    await outbox.drained(jobId, run);
+    if (!this.batch.length) return null;
+    if (this.batch.length > TAIL_MAX_LINES || this.bytes > TAIL_MAX_BYTES) {
+      this.flush();
+      await outbox.drained(jobId, run);
+      return null;
+    }
+    const tail = { jobId, run, lines: this.batch };
+    this.batch = [];
+    this.bytes = 0;
+    return tail;
   }
 }

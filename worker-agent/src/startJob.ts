@@ -23,8 +23,9 @@ export interface JobStarterDeps {
 }
 
 /**
- * Runs a leased job in a free slot; when it ends, ships its logs, then reports its result and
- * frees the slot in the same step, so the lease poll that asks for new work carries the result.
+ * Runs a leased job in a free slot; when it ends, ships its logs (the last lines with the result),
+ * then reports its result and frees the slot in the same step, so the lease poll that asks for
+ * new work carries the result.
  * At shutdown the outbox lets go of logs it could not deliver (they wait on disk).
  */
 export function jobStarter({ table, ctx, outbox, reporter }: JobStarterDeps): (lease: Lease) => void {
@@ -37,13 +38,15 @@ export function jobStarter({ table, ctx, outbox, reporter }: JobStarterDeps): (l
     table.add(lease, handle);
     void handle.done.then(async (outcome) => {
       const durationMs = Date.now() - started;
-      await logs.close(); // a user who sees the result must see every log line
+      // A user who sees the result must see every log line: the last ones ride with it.
+      const tail = await logs.finish();
       table.finished(leaseId);
       if (!shouldReport(handle.killedFor, table.isHeld(leaseId))) {
+        if (tail) outbox.push({ jobId: tail.jobId, body: { leaseId, run: tail.run, lines: tail.lines } });
         table.release(leaseId);
         return;
       }
-      reporter.add({ leaseId, status: outcome.status, exitCode: outcome.exitCode, durationMs, error: outcome.error });
+      reporter.add({ leaseId, status: outcome.status, exitCode: outcome.exitCode, durationMs, error: outcome.error, ...(tail && { tail }) });
     });
   };
 }

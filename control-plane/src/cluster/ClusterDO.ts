@@ -15,7 +15,7 @@ import { retryFrontier, toCancel, type DagJobFacts } from '../core/dagActions';
 import { spawnPlan, underSpawner } from '../core/spawn';
 import { asksNothing, totalOf, unschedulableReason } from '../core/resources';
 import type { FollowFacts } from '../core/followEnd';
-import { logVerdict } from '../core/leaseHolder';
+import { logVerdict, type LogVerdict } from '../core/leaseHolder';
 import { graceExpiries } from '../core/restartGrace';
 import { serviceChange } from '../core/services';
 import type { Env } from '../env';
@@ -290,11 +290,20 @@ export class ClusterDO extends DurableObject<Env> {
 
   /** May a log batch of `run` under `leaseId` be stored (core/leaseHolder)? 404 for an unknown job, 409 for a stale lease. */
   logWriter(jobId: string, leaseId: string, run: number): Result<{ ok: true }> {
-    const job = this.jobs.get(jobId);
-    const verdict = logVerdict(job && leaseFactsOf(job), job ? this.jobs.recordedRun(leaseId, jobId) : null, leaseId, run);
+    const verdict = this.logVerdictOf(jobId, leaseId, run);
     if (verdict === 'not_found') return fail(404, 'not_found', `no job ${jobId}`);
     if (verdict === 'stale') return fail(409, 'conflict', `stale lease: ${leaseId} does not hold run ${run} of job ${jobId}`);
     return ok({ ok: true });
+  }
+
+  /** The same question for the tails that came with a batch of results, in one call (api/resultTails). */
+  logWriters(asks: { jobId: string; leaseId: string; run: number }[]): LogVerdict[] {
+    return asks.map((a) => this.logVerdictOf(a.jobId, a.leaseId, a.run));
+  }
+
+  private logVerdictOf(jobId: string, leaseId: string, run: number): LogVerdict {
+    const job = this.jobs.get(jobId);
+    return logVerdict(job && leaseFactsOf(job), job ? this.jobs.recordedRun(leaseId, jobId) : null, leaseId, run);
   }
 
   /** What a log follow needs to know when to end (core/followEnd); null for an unknown job. */

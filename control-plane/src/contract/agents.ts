@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { LIMITS, Tag } from './common';
 import { RunFields, ServiceHealth, StoredJob } from './jobs';
+import { LogLine } from './logs';
 import { AgentResources, AgentUsage, Assignment } from './resources';
 
 export const RegisterAgentRequest = z.object({
@@ -32,12 +33,25 @@ export type RegisterAgentResponse = z.output<typeof RegisterAgentResponse>;
 export const JobResultStatus = z.enum(['COMPLETED', 'FAILED', 'CANCELLED', 'STOPPED', 'TIMEOUT']);
 export type JobResultStatus = z.output<typeof JobResultStatus>;
 
+/**
+ * The last log lines of the run, sent with its result instead of in a request of their own: the
+ * control plane stores them (under the same lease check and seq dedupe as POST /v1/jobs/{id}/logs)
+ * before it takes the result, so whoever sees the job end sees its whole log.
+ */
+export const ResultTail = z.object({
+  jobId: z.string().min(1).max(LIMITS.maxIdLength),
+  run: z.number().int().min(1),
+  lines: z.array(LogLine).min(1).max(LIMITS.maxTailLines),
+});
+export type ResultTail = z.output<typeof ResultTail>;
+
 export const JobResult = z.object({
   leaseId: z.string().min(1).max(100),
   status: JobResultStatus,
   exitCode: z.number().int().nullable().default(null),
   durationMs: z.number().int().nonnegative().default(0),
   error: z.string().max(4000).nullable().default(null),
+  tail: ResultTail.optional(),
 });
 export type JobResultInput = z.input<typeof JobResult>;
 export type JobResult = z.output<typeof JobResult>;

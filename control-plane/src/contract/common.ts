@@ -15,6 +15,8 @@ export const LIMITS = {
   maxJsonBodyBytes: 16 * 1024 * 1024,
   maxLogLinesPerBatch: 5000,
   maxLogLineLength: 16 * 1024,
+  /** Log lines that may ride with a job's result (its tail, see contract/agents JobResult). */
+  maxTailLines: 256,
   maxLeaseBatch: 256,
   maxLeaseWaitMs: 30_000,
   maxRetries: 50,
