@@ -200,6 +200,17 @@ describe('a job forked by the zygote', { timeout: 30_000 }, () => {
     expect(new Set(outs.map((r) => r.stdout)).size).toBe(3);
   });
 
+  it('starts lean: importing titan_sdk pulls in no http.client, ssl, zipfile or threading (each would cost every fork)', async () => {
+    const sdk = path.join(process.cwd(), 'sdk', 'python');
+    const code = 'import sys\nheavy = ("threading", "ssl", "http.client", "urllib.request", "zipfile", "subprocess")\nprint([m for m in heavy if m in sys.modules])\nimport titan_sdk\nprint([m for m in heavy if m in sys.modules])\n';
+    // What `site` imports (.pth files of the venv) is there either way; the zygote adds none of them.
+    const [real, forked] = [await runPy(code, 'spawn', { env: { PYTHONPATH: sdk } }), await runPy(code, 'zygote', { env: { PYTHONPATH: sdk } })];
+    expect(forked.stderr).toBe('');
+    const [atStart, afterSdk] = forked.stdout.trim().split('\n');
+    expect(atStart).toBe(real.stdout.split('\n')[0]);
+    expect(afterSdk).toBe(atStart);
+  });
+
   it('runs many jobs at once without mixing their output, and keeps no pipe of theirs open', async () => {
     const openFds = () => fs.readdirSync('/proc/self/fd').length;
     const before = openFds();

@@ -298,6 +298,19 @@ describe('openapi', () => {
     expect(r.json.paths['/v1/jobs'].post.requestBody.content['application/json'].schema.properties.priority).toBeTruthy();
     expect(r.json.paths['/v1/store/kv'].get.parameters).toContainEqual(expect.objectContaining({ name: 'key', in: 'query', required: true }));
   });
+
+  it('documents the status each route answers with: a submission is 201 Created, as served', async () => {
+    const r = await call('GET', '/v1/openapi.json', { token: null });
+    const statuses = (path: string, method: string) => Object.keys(r.json.paths[path][method].responses);
+    expect(statuses('/v1/jobs', 'post')).toEqual(['201', 'default']);
+    expect(statuses('/v1/dags', 'post')).toEqual(['201', 'default']);
+    expect(statuses('/v1/jobs/{id}/spawn', 'post')).toEqual(['201', 'default']);
+    expect(statuses('/v1/jobs/{id}', 'get')).toEqual(['200', 'default']);
+    // Tuples as fixed-length arrays (schemathesis misreads prefixItems with items: false).
+    expect(r.json.paths['/v1/dags/{id}'].get.responses['200'].content['application/json'].schema.properties.edges.items).toEqual({ type: 'array', items: { type: 'string' }, minItems: 2, maxItems: 2 });
+    const submitted = await call('POST', '/v1/dags', { body: JSON.stringify({ jobs: [{ id: 'oa-201', file: 'a.py', payloadB64: b64('x') }] }) });
+    expect(submitted.status).toBe(201);
+  });
 });
 
 describe('restart', () => {

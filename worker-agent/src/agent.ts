@@ -135,7 +135,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   if (reaped.length) log(`killed ${reaped.length} job process group(s) left by a previous agent on ${workdir}`);
   const watchdog = startWatchdog(pidDir, log);
   // Started now, so it is warm by the time the first lease arrives; until then jobs are spawned.
-  const zygote = (opts.pythonZygote ?? PYTHON_ZYGOTE_DEFAULT) ? new PythonZygote(python, log, process.env, { warm: Math.min(slots, 4), pidDir }) : undefined;
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env };
+  const zygote = (opts.pythonZygote ?? PYTHON_ZYGOTE_DEFAULT) ? new PythonZygote(python, log, baseEnv, { warm: Math.min(slots, 4), pidDir }) : undefined;
 
   try {
     await registration.register();
@@ -148,6 +149,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const ctx: RunContext = {
     client,
     workdir,
+    baseEnv,
     url: opts.url,
     bridgePort: bridge?.port,
     python,

@@ -1,3 +1,4 @@
+import { ROUTES } from '../contract/routes';
 import type { JobSpec, StoredJob } from '../contract/jobs';
 import { randomId } from '../lib/ids';
 import type { Env } from '../env';
@@ -81,13 +82,13 @@ export function mountJobs(app: App): void {
   route(app, 'submitJob', async (c, spec) => {
     const prepared = await prepare(c, [spec]);
     if (prepared instanceof Response) return prepared;
-    return relay(c, wrapJob(await cluster(c.env).submitOne(prepared[0])), 201);
+    return relay(c, wrapJob(await cluster(c.env).submitOne(prepared[0])), ROUTES.submitJob.status);
   });
 
   route(app, 'submitDag', async (c, req) => {
     const prepared = await prepare(c, req.jobs);
     if (prepared instanceof Response) return prepared;
-    return relay(c, await cluster(c.env).submit(prepared, req.name ?? null, true), 201);
+    return relay(c, await cluster(c.env).submit(prepared, req.name ?? null, true), ROUTES.submitDag.status);
   });
 
   route(app, 'listJobs', async (c, _, q) => c.json(await cluster(c.env).listJobs(q)));
@@ -105,7 +106,7 @@ export function mountJobs(app: App): void {
     const id = c.req.param('id')!;
     const prepared = await prepare(c, req.jobs, (withIds) => cluster(c.env).checkSpawn(id, withIds.map(checkNode)));
     if (prepared instanceof Response) return prepared;
-    return relay(c, await cluster(c.env).spawn(id, prepared), 201);
+    return relay(c, await cluster(c.env).spawn(id, prepared), ROUTES.spawnJobs.status);
   });
   route(app, 'getDag', async (c) => relay(c, await cluster(c.env).getDag(c.req.param('id')!)));
   route(app, 'cancelDag', async (c) => relay(c, await cluster(c.env).cancelDag(c.req.param('id')!)));

@@ -2,7 +2,22 @@ import * as z from 'zod';
 import { ErrorBody } from './common';
 import { ROUTES, type RouteDef } from './routes';
 
-const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });
+/**
+ * A tuple of one item type is written as a fixed-length array of that type rather than with
+ * `prefixItems`: OpenAPI tools we are checked with (schemathesis 4) misread `prefixItems` with
+ * `items: false` and refuse the whole response schema. DagView.edges is the one tuple.
+ */
+function plainTuples(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  const j = ctx.jsonSchema;
+  const items = j.prefixItems as unknown[] | undefined;
+  if (!Array.isArray(items) || j.items !== false || !items.length) return;
+  const first = JSON.stringify(items[0]);
+  if (!items.every((i) => JSON.stringify(i) === first)) return;
+  delete j.prefixItems;
+  j.items = items[0];
+}
+
+const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', override: plainTuples });
 
 /** The OpenAPI 3.1 document, derived from the route table and its zod schemas. */
 export function buildOpenApi(): Record<string, unknown> {
@@ -19,7 +34,7 @@ export function buildOpenApi(): Record<string, unknown> {
       parameters: params,
       security: r.role === 'none' ? [] : [{ bearer: [] }],
       responses: {
-        '200': r.response
+        [String(r.status ?? 200)]: r.response
           ? { description: 'OK', content: { 'application/json': { schema: schema(r.response, 'output') } } }
           : { description: 'OK', content: { [r.rawResponse ?? 'application/json']: {} } },
         default: { description: 'Error', content: { 'application/json': { schema: schema(ErrorBody, 'output') } } },

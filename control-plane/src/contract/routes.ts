@@ -35,6 +35,8 @@ export interface RouteDef {
   rawBody?: boolean;
   response?: z.ZodType;
   rawResponse?: string;
+  /** The success status when it is not 200 (a submission answers 201 Created). */
+  status?: 201;
 }
 
 /** Every route of the HTTP API, once: the routers, the OpenAPI document and the clients follow this table. */
@@ -43,7 +45,7 @@ export const ROUTES = {
   openapi: { method: 'get', path: '/v1/openapi.json', role: 'none', summary: 'This API as OpenAPI 3.1' },
   whoami: { method: 'get', path: '/v1/whoami', role: 'any', summary: 'Which kind of token this is (client or agent)', response: WhoAmIResponse },
 
-  submitJob: { method: 'post', path: '/v1/jobs', role: 'client', summary: 'Submit one job', body: SubmitJobRequest, response: JobResponse },
+  submitJob: { method: 'post', path: '/v1/jobs', role: 'client', summary: 'Submit one job', body: SubmitJobRequest, response: JobResponse, status: 201 },
   listJobs: { method: 'get', path: '/v1/jobs', role: 'any', summary: 'List jobs, newest first', query: ListJobsQuery, response: JobListResponse },
   getJob: { method: 'get', path: '/v1/jobs/{id}', role: 'any', summary: 'A job with its history', response: JobResponse },
   waitJob: { method: 'get', path: '/v1/jobs/{id}/wait', role: 'any', summary: 'Hold until the job has ended (COMPLETED, FAILED for good, CANCELLED) or waitMs passes; answers with the job either way', query: WaitJobQuery, response: JobResponse },
@@ -56,8 +58,8 @@ export const ROUTES = {
   followLogs: { method: 'get', path: '/v1/jobs/{id}/logs/stream', role: 'any', summary: 'Live log tail as server-sent events', query: FollowLogsQuery, rawResponse: 'text/event-stream' },
   appendLogs: { method: 'post', path: '/v1/jobs/{id}/logs', role: 'agent', summary: 'Append a batch of log lines', body: AppendLogsRequest, response: AppendLogsResponse },
 
-  spawnJobs: { method: 'post', path: '/v1/jobs/{id}/spawn', role: 'client', summary: "A running job grows its DAG: the jobs join it (those naming no parent hang under the job); limits per DAG on depth and size", body: SubmitDagRequest, response: SubmitDagResponse },
-  submitDag: { method: 'post', path: '/v1/dags', role: 'client', summary: 'Submit a DAG atomically', body: SubmitDagRequest, response: SubmitDagResponse },
+  spawnJobs: { method: 'post', path: '/v1/jobs/{id}/spawn', role: 'client', summary: "A running job grows its DAG: the jobs join it (those naming no parent hang under the job); limits per DAG on depth and size", body: SubmitDagRequest, response: SubmitDagResponse, status: 201 },
+  submitDag: { method: 'post', path: '/v1/dags', role: 'client', summary: 'Submit a DAG atomically', body: SubmitDagRequest, response: SubmitDagResponse, status: 201 },
   listDags: { method: 'get', path: '/v1/dags', role: 'any', summary: 'Recent DAG runs', query: ListDagsQuery, response: DagListResponse },
   getDag: { method: 'get', path: '/v1/dags/{id}', role: 'any', summary: 'A DAG with its jobs and edges', response: DagView },
   waitDag: { method: 'get', path: '/v1/dags/{id}/wait', role: 'any', summary: 'Hold until every job of the DAG has ended or waitMs passes; answers with its counts either way', query: WaitJobQuery, response: DagWaitResponse },

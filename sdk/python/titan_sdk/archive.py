@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import zipfile
 from pathlib import Path
 
 # Caches and VCS metadata never belong in a job's archive.
@@ -13,6 +12,8 @@ SKIP_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".py
 
 def zip_folder(folder: str | os.PathLike[str]) -> bytes:
     """Return the bytes of a zip of ``folder`` with paths relative to it (``/`` separators)."""
+    import zipfile  # only when zipping: importing titan_sdk stays cheap
+
     root = Path(folder).resolve()
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {folder}")

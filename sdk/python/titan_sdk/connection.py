@@ -10,8 +10,8 @@ With a bridge token, every new socket first sends AUTH with it (once per socket)
 
 from __future__ import annotations
 
+import _thread  # threading's lock without threading's import (and its hook on every fork)
 import socket
-import threading
 
 from .errors import TitanConnectionError
 from .protocol import HEADER_SIZE, Op, decode_header, decode_text, encode_frame
@@ -49,7 +49,7 @@ class Connection:
         self.reuse = reuse
         self.token = token or None
         self._sock: socket.socket | None = None
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     @property
     def address(self) -> str:

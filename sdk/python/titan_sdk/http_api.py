@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -171,6 +169,9 @@ class TitanHttp:
             headers["content-type"] = "application/json"
         elif raw is not None:
             headers["content-type"] = "application/octet-stream"
+        import urllib.error  # here, not at the top: a job that imports titan_sdk and never calls
+        import urllib.request  # the HTTP API does not pay for http.client and ssl (~10 ms)
+
         req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=timeout or self.timeout) as res:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import urllib.request
 from collections.abc import Iterable
 
 from .job import TitanJob, dag_id
@@ -32,6 +31,8 @@ def push_manifest(host: str, dag_name: str, jobs: Iterable[TitanJob]) -> bool:
     if os.environ.get("TITAN_MANIFEST_SYNC", "1").lower() in ("0", "false", "no", "off"):
         return False
     try:
+        import urllib.request  # only when pushing: importing titan_sdk stays cheap
+
         port = int(os.environ.get("TITAN_DASHBOARD_PORT") or 5000)
         url = f"http://{_url_host(host)}:{port}/api/manifest/sync"
         body = json.dumps(build_manifest(dag_name, jobs)).encode("utf-8")

@@ -87,7 +87,7 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
       }
       if (handle.killedFor) return outcomeOf({ code: null, signal: null }, false, handle.killedFor);
       const { cmd, argv } = commandFor(prepared.file, job.args, ctx.python);
-      const env = jobEnv({ base: process.env, job, url: ctx.url, bridgePort: ctx.bridgePort, pythonPath: isArchive(job.type) ? [prepared.cwd] : [] });
+      const env = jobEnv({ base: ctx.baseEnv, job, url: ctx.url, bridgePort: ctx.bridgePort, pythonPath: isArchive(job.type) ? [prepared.cwd] : [] });
       const pidDir = path.join(ctx.workdir, 'pids');
       const onOutput = (s: 'stdout' | 'stderr', c: string) => logs.write(s, c);
       const start = () => {

@@ -41,10 +41,13 @@ import socket
 import sys
 import time
 
-# Cheap, fork-safe stdlib modules most jobs (and titan_sdk) import anyway, and pkgutil, which
-# runpy imports lazily for every job it runs. Not titan_sdk, not third-party code: that could be
-# upgraded on disk while the zygote runs.
-PRELOAD = ('pkgutil', 'argparse', 'base64', 'dataclasses', 'enum', 'pathlib', 'socket', 'struct', 'subprocess', 'threading', 'traceback', 'typing', 'urllib.request', 'zipfile')
+# Fork-safe stdlib modules many jobs (and titan_sdk) import, and pkgutil, which runpy imports
+# lazily for every job it runs. Kept few on purpose: every module held here makes each fork dearer
+# (more page tables to copy and tear down, more pages written copy-on-write); urllib.request (ssl,
+# http.client, email) alone added 0.4 ms to every trivial job, and a module that imports threading
+# (subprocess, zipfile) makes every fork run threading's at-fork hook (0.3 ms). Not titan_sdk, not
+# third-party code: that could be upgraded on disk while the zygote runs.
+PRELOAD = ('pkgutil', 'argparse', 'base64', 'dataclasses', 'enum', 'pathlib', 'socket', 'struct', 'traceback', 'typing')
 for _name in PRELOAD:
     try:
         importlib.import_module(_name)
