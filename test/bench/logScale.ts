@@ -90,14 +90,15 @@ async function playAgent(i: number): Promise<void> {
   const agentId = (await agent.registerAgent({ name: `sim-${i}`, capabilities: ['GENERAL'], slots: 4 })).agentId;
   while (done < TOTAL) {
     const { leases } = await agent.lease(agentId, { max: 4, waitMs: 1000 });
-    const results: JobResultInput[] = [];
-    await Promise.all(
-      leases.map(async (l) => {
-        const ts = Date.now();
-        await agent.appendLogs(l.job.id, { leaseId: l.leaseId, run: l.job.run, lines: [{ seq: 1, ts, stream: 'stdout', text: 'ok' }, { seq: 2, ts, stream: 'system', text: 'exit code 0 after 3 ms' }] });
-        results.push({ leaseId: l.leaseId, status: 'COMPLETED', exitCode: 0, durationMs: 3 });
-      }),
-    );
+    // As the agent does with a trivial job's log: its lines ride with the result (JobResult.tail).
+    const ts = Date.now();
+    const results: JobResultInput[] = leases.map((l) => ({
+      leaseId: l.leaseId,
+      status: 'COMPLETED',
+      exitCode: 0,
+      durationMs: 3,
+      tail: { jobId: l.job.id, run: l.job.run, lines: [{ seq: 1, ts, stream: 'stdout', text: 'ok' }, { seq: 2, ts, stream: 'system', text: 'exit code 0 after 3 ms' }] },
+    }));
     if (results.length) {
       await agent.complete(agentId, results);
       done += results.length;
