@@ -42,7 +42,7 @@ export async function startLocalCluster(o: UpConfig, log: (l: string) => void = 
     await cp?.stop().catch(() => {});
   };
   try {
-    cp = await startLocalControlPlane({ stateDir: o.stateDir, host: o.host, port: o.httpPort, vars: o.vars });
+    cp = await startLocalControlPlane({ stateDir: o.stateDir, host: o.host, port: o.httpPort, vars: o.vars, log });
     // 7 s per control-plane call keeps every bridge reply inside the SDK's 10 s socket timeout.
     client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, ...BRIDGE_TIMEOUTS });
     bridge = await startBridge({ client, host: o.host, port: o.bridgePort, manifestPort: o.manifestPort, log });

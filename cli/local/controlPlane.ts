@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { dashboardAssets } from './dashboardAssets';
+import { IdleRecycler, jobsInFlight } from './idleRecycler';
+import { recyclePolicyFrom, type RecyclePolicy } from './idleRecycle';
 import { guardWorkerd, killLeftoverWorkerd, workerdChildren } from './workerdProcess';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,6 +21,9 @@ export interface LocalControlPlaneOptions {
   agentToken?: string;
   /** Extra Worker vars (LEASE_TTL_MS, HEARTBEAT_MS, RETRY_BASE_MS, …). */
   vars?: Record<string, string>;
+  /** When to restart the runtime to give memory back (local/idleRecycle.ts); default from TITAN_IDLE_RECYCLE_*. */
+  recycle?: RecyclePolicy;
+  log?: (line: string) => void;
 }
 
 export interface LocalControlPlane {
@@ -113,7 +118,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   // less than half their rate); on Cloudflare that routing costs nothing, so it is kept for deploys.
   const { Log, LogLevel, Miniflare } = await loadMiniflare();
   const before = workerdChildren();
-  const mf = new Miniflare({
+  // A function of the API port: a recycle (below) starts the runtime again on the port it had.
+  const options = (port: number): ConstructorParameters<typeof Miniflare>[0] => ({
     workers: [
       {
         name: 'titan',
@@ -134,7 +140,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         // one is a second JavaScript hop on every request (cf blob, header rewrites, request log)
         // that a deployed Worker does not have. Measured: /v1/health 0.22 -> 0.10 ms, a store
         // read 0.33 -> 0.23 ms. The entry socket stays on a private port; nothing of ours uses it.
-        unsafeDirectSockets: [{ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 }],
+        unsafeDirectSockets: [{ host: opts.host ?? '127.0.0.1', port }],
       },
       {
         name: 'titan-dashboard',
@@ -151,16 +157,31 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     cf: false,
     log: new Log(LogLevel.WARN),
   });
+  const mf = new Miniflare(options(opts.port ?? 0));
   await mf.ready;
-  const url = (await mf.unsafeGetDirectURL('titan')).toString().replace(/\/$/, '');
-  const unguard = guardWorkerd(stateDir, before);
+  const direct = await mf.unsafeGetDirectURL('titan');
+  const url = direct.toString().replace(/\/$/, '');
+  let guard = guardWorkerd(stateDir, before);
+  const recycler = new IdleRecycler({
+    policy: opts.recycle ?? recyclePolicyFrom(process.env),
+    pid: () => guard.mark?.pid ?? null,
+    busy: () => jobsInFlight(url, clientToken),
+    restart: async () => {
+      const old = workerdChildren();
+      guard.unguard();
+      await mf.setOptions(options(Number(direct.port)));
+      guard = guardWorkerd(stateDir, old);
+    },
+    log: opts.log,
+  });
   return {
     url,
     clientToken,
     agentToken,
     async stop() {
+      await recycler.stop();
       await mf.dispose();
-      unguard();
+      guard.unguard();
     },
   };
 }

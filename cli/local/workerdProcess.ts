@@ -62,10 +62,10 @@ export function workerdChildren(parent = process.pid): ProcessMark[] {
 }
 
 /** Remember the workerd that just started (the one among `before` that was not there yet), and guard it. */
-export function guardWorkerd(stateDir: string, before: readonly ProcessMark[]): () => void {
+export function guardWorkerd(stateDir: string, before: readonly ProcessMark[]): { mark: ProcessMark | null; unguard: () => void } {
   const known = new Set(before.map((m) => m.pid));
   const fresh = workerdChildren().filter((m) => !known.has(m.pid));
-  if (fresh.length !== 1) return () => {}; // not on Linux, or several planes starting at once: cannot tell which
+  if (fresh.length !== 1) return { mark: null, unguard: () => {} }; // not on Linux, or several planes starting at once: cannot tell which
   const mark = fresh[0]!;
   writeFileSync(pidFile(stateDir), JSON.stringify(mark) + '\n', { mode: 0o600 });
   // Polls twice a second; exits by itself once workerd is gone. Its own process group, so that
@@ -77,7 +77,7 @@ export function guardWorkerd(stateDir: string, before: readonly ProcessMark[]): 
   );
   watcher.on('error', () => {}); // no sh: the pid file still covers the next start
   watcher.unref();
-  return () => {
+  const unguard = () => {
     rmSync(pidFile(stateDir), { force: true });
     try {
       watcher.kill();
@@ -85,6 +85,7 @@ export function guardWorkerd(stateDir: string, before: readonly ProcessMark[]): 
       /* already gone */
     }
   };
+  return { mark, unguard };
 }
 
 /** Kill a workerd left behind by a previous `titan up` on this state dir; resolves once it is gone. */

@@ -42,11 +42,19 @@ const files = (dir: string) => Number(sh(`find "${dir}" -type f | wc -l`).trim()
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const cp = await startLocalControlPlane({ stateDir, port: 0 });
-const workerd = (JSON.parse(readFileSync(join(stateDir, 'workerd.pid'), 'utf8')) as { pid: number }).pid;
+// Read again at each report: an idle recycle (TITAN_IDLE_RECYCLE_MS) starts a new workerd.
+const workerd = () => (JSON.parse(readFileSync(join(stateDir, 'workerd.pid'), 'utf8')) as { pid: number }).pid;
+const rssNow = () => {
+  try {
+    return rssMb(workerd());
+  } catch {
+    return -1; // in the middle of a restart
+  }
+};
 const client = new TitanHttpClient({ url: cp.url, token: cp.clientToken });
 const agent = new TitanHttpClient({ url: cp.url, token: cp.agentToken });
 const report = (label: string, extra: Record<string, number | string> = {}) =>
-  console.log(JSON.stringify({ at: label, workerd_rss_mb: rssMb(workerd), state_kb: duKb(stateDir), state_files: files(stateDir), ...extra }));
+  console.log(JSON.stringify({ at: label, workerd_rss_mb: rssNow(), state_kb: duKb(stateDir), state_files: files(stateDir), ...extra }));
 report('start');
 
 // The append on the hot path: a job's first batch, then a second batch of the same run.
