@@ -16,8 +16,11 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-/** `titan up`'s wiring: control plane, then the bridge and the agents pointed at it, then cluster.json. */
-export async function startLocalCluster(o: UpConfig, log: (l: string) => void = () => {}): Promise<LocalCluster> {
+/**
+ * `titan up`'s wiring: control plane, then the bridge and the agents pointed at it, then cluster.json.
+ * `log`: details (--verbose); `notice`: what a user should hear of anyway (the runtime restarted when idle).
+ */
+export async function startLocalCluster(o: UpConfig, log: (l: string) => void = () => {}, notice: (l: string) => void = log): Promise<LocalCluster> {
   checkPython();
   ensurePrivateDir(o.stateDir);
   // A workerd left by a `titan up` that was killed outright would hold the port: it goes first.
@@ -42,7 +45,7 @@ export async function startLocalCluster(o: UpConfig, log: (l: string) => void = 
     await cp?.stop().catch(() => {});
   };
   try {
-    cp = await startLocalControlPlane({ stateDir: o.stateDir, host: o.host, port: o.httpPort, vars: o.vars, log });
+    cp = await startLocalControlPlane({ stateDir: o.stateDir, host: o.host, port: o.httpPort, vars: o.vars, log: notice });
     // 7 s per control-plane call keeps every bridge reply inside the SDK's 10 s socket timeout.
     client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, ...BRIDGE_TIMEOUTS });
     bridge = await startBridge({ client, host: o.host, port: o.bridgePort, manifestPort: o.manifestPort, log });

@@ -11,7 +11,7 @@ import type { System } from '../system';
 export async function runUp(inv: Invocation, sys: System): Promise<number> {
   const o = upConfig({ flags: inv.flags, env: sys.env, cwd: sys.cwd });
   const t0 = Date.now();
-  const cluster = await startLocalCluster(o, o.verbose ? (l) => console.log(l) : () => {});
+  const cluster = await startLocalCluster(o, o.verbose ? (l) => console.log(l) : () => {}, (l) => console.log(l));
   const f = cluster.file;
   const caps = ['GENERAL', ...o.capabilities.map((c) => c.toUpperCase())];
   console.log(`titan ready in ${Date.now() - t0} ms: control plane ${f.url} · bridge ${f.bridge.host}:${f.bridge.port} · ${o.agents} agent(s) (${caps.join(',')}, ${o.slots} slots) · state ${o.stateDir}`);

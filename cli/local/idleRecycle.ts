@@ -12,7 +12,7 @@
 export interface RecyclePolicy {
   /** How long workerd must have been quiet; 0 turns recycling off. */
   idleMs: number;
-  /** Restart only when this much memory would come back (RSS above what it started with). */
+  /** Restart only when this much memory would come back (RSS above what it started with); 0: whatever it is. */
   minGainMb: number;
   /** CPU workerd may use per second and still count as quiet (an idle cluster's polls). */
   quietCpuMsPerS: number;
@@ -20,36 +20,42 @@ export interface RecyclePolicy {
 
 export const DEFAULT_RECYCLE: RecyclePolicy = { idleMs: 10 * 60_000, minGainMb: 100, quietCpuMsPerS: 10 };
 
-/** One look at workerd: when, its CPU time so far, its resident memory, and whether any job is not ended. */
+/** One look at workerd (from /proc): when, its CPU time so far, its resident memory. */
 export interface RuntimeSample {
   at: number;
   cpuMs: number;
   rssMb: number;
-  busy: boolean;
 }
 
 export interface QuietState {
   last: RuntimeSample | null;
-  /** Since when workerd has been quiet with nothing in flight; null while it is not. */
+  /** Since when workerd has been quiet; null while it is not. */
   quietSince: number | null;
 }
 
 export const initialQuiet = (): QuietState => ({ last: null, quietSince: null });
 
-/** Fold a new sample in: quiet continues only while no job is in flight and CPU stays under the bar. */
+/** Fold a new sample in: quiet continues while workerd's CPU stays under the bar. */
 export function observe(state: QuietState, s: RuntimeSample, policy: RecyclePolicy): QuietState {
   const prev = state.last;
-  if (!prev || s.busy || s.at <= prev.at) return { last: s, quietSince: null };
+  if (!prev || s.at <= prev.at) return { last: s, quietSince: null };
   const cpuPerS = ((s.cpuMs - prev.cpuMs) * 1000) / (s.at - prev.at);
   if (cpuPerS > policy.quietCpuMsPerS) return { last: s, quietSince: null };
   return { last: s, quietSince: state.quietSince ?? prev.at };
 }
 
-/** Restart now? Quiet for long enough, and enough memory to win back over `baseMb` (RSS at start). */
+/** A job turned out to be in flight (a long job runs quietly): the quiet period starts over. */
+export const notIdle = (state: QuietState): QuietState => ({ last: state.last, quietSince: null });
+
+/**
+ * Worth restarting, once no job is in flight (asked only now: the question costs workerd CPU, which
+ * would count against the quiet itself)? Quiet for long enough, and enough memory to win back over
+ * `baseMb` (RSS at start).
+ */
 export function recycleDue(state: QuietState, baseMb: number, policy: RecyclePolicy): boolean {
   const s = state.last;
   if (!policy.idleMs || !s || state.quietSince === null) return false;
-  return s.at - state.quietSince >= policy.idleMs && s.rssMb - baseMb >= policy.minGainMb;
+  return s.at - state.quietSince >= policy.idleMs && (policy.minGainMb === 0 || s.rssMb - baseMb >= policy.minGainMb);
 }
 
 /** TITAN_IDLE_RECYCLE_MS / TITAN_IDLE_RECYCLE_MIN_MB over the defaults; a bad value keeps the default. */

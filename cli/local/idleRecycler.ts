@@ -2,7 +2,7 @@
 // never restarts anything) and restarts the runtime when the pure rule says so.
 import { readFileSync } from 'node:fs';
 import { isTerminal, JobState } from '../../control-plane/src/contract/jobs';
-import { initialQuiet, observe, recycleDue, type QuietState, type RecyclePolicy, type RuntimeSample } from './idleRecycle';
+import { initialQuiet, notIdle, observe, recycleDue, type QuietState, type RecyclePolicy } from './idleRecycle';
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
 
@@ -69,15 +69,19 @@ export class IdleRecycler {
     const usage = pid === null ? null : processUsage(pid);
     if (this.stopped || !usage) return;
     this.baseMb ??= usage.rssMb;
-    const sample: RuntimeSample = { at: Date.now(), ...usage, busy: await this.d.busy() };
+    const sample = { at: Date.now(), ...usage };
     this.state = observe(this.state, sample, this.d.policy);
     if (this.stopped || !recycleDue(this.state, this.baseMb, this.d.policy)) return;
+    if (await this.d.busy()) {
+      this.state = notIdle(this.state);
+      return;
+    }
     const quietS = Math.round((sample.at - this.state.quietSince!) / 1000);
     try {
       await this.d.restart();
       const after = this.d.pid();
       const now = after === null ? null : processUsage(after);
-      this.d.log?.(`local runtime restarted after ${quietS} s with nothing to do, to give memory back: workerd ${Math.round(usage.rssMb)} MB -> ${now ? Math.round(now.rssMb) : '?'} MB`);
+      this.d.log?.(`local runtime restarted after ${quietS} s with nothing to do, to give memory back: workerd ${Math.round(usage.rssMb)} MB -> ${now ? Math.round(now.rssMb) : '?'} MB (state kept, same URL)`);
     } catch (err) {
       this.d.log?.(`local runtime restart failed: ${(err as Error).message}`);
     }

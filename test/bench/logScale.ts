@@ -41,7 +41,7 @@ const duKb = (dir: string) => Number(sh(`du -sk "${dir}"`).split('\t')[0]);
 const files = (dir: string) => Number(sh(`find "${dir}" -type f | wc -l`).trim());
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const cp = await startLocalControlPlane({ stateDir, port: 0 });
+const cp = await startLocalControlPlane({ stateDir, port: 0, log: (line) => console.error(line) });
 // Read again at each report: an idle recycle (TITAN_IDLE_RECYCLE_MS) starts a new workerd.
 const workerd = () => (JSON.parse(readFileSync(join(stateDir, 'workerd.pid'), 'utf8')) as { pid: number }).pid;
 const rssNow = () => {

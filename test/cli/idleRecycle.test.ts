@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalControlPlane } from '../../cli/local/controlPlane';
-import { initialQuiet, observe, recycleDue, recyclePolicyFrom, type RecyclePolicy, type RuntimeSample } from '../../cli/local/idleRecycle';
+import { initialQuiet, notIdle, observe, recycleDue, recyclePolicyFrom, type RecyclePolicy, type RuntimeSample } from '../../cli/local/idleRecycle';
 import { TitanHttpClient } from '../../sdk/ts/client';
 import { b64, waitFor } from '../helpers/controlPlane';
 
 const policy: RecyclePolicy = { idleMs: 60_000, minGainMb: 100, quietCpuMsPerS: 10 };
-const sample = (atS: number, cpuMs: number, rssMb = 300, busy = false): RuntimeSample => ({ at: atS * 1000, cpuMs, rssMb, busy });
+const sample = (atS: number, cpuMs: number, rssMb = 300): RuntimeSample => ({ at: atS * 1000, cpuMs, rssMb });
 const run = (samples: RuntimeSample[], p = policy) => samples.reduce((s, x) => observe(s, x, p), initialQuiet());
 
 describe('when to restart the local runtime (pure)', () => {
@@ -22,10 +22,14 @@ describe('when to restart the local runtime (pure)', () => {
     expect(recycleDue(run(quiet), 100, policy)).toBe(true);
     expect(recycleDue(run(quiet.slice(0, 2)), 100, policy)).toBe(false); // 30 s is not 60
     expect(recycleDue(run(quiet), 250, policy)).toBe(false); // 50 MB to gain is not worth a restart
+    expect(recycleDue(run(quiet), 350, { ...policy, minGainMb: 0 })).toBe(true); // 0: whatever it is
   });
 
-  it('never while a job is in flight or workerd is working, and the quiet period starts again after', () => {
-    expect(recycleDue(run([sample(0, 0), sample(30, 100, 300, true), sample(60, 200)]), 100, policy)).toBe(false);
+  it('never while workerd is working, nor right after a job was found in flight: the quiet period starts again', () => {
+    const inFlight = notIdle(run([sample(0, 0), sample(30, 100), sample(60, 200)]));
+    expect(recycleDue(inFlight, 100, policy)).toBe(false);
+    expect(recycleDue(observe(inFlight, sample(90, 300), policy), 100, policy)).toBe(false);
+    expect(recycleDue(observe(observe(inFlight, sample(90, 300), policy), sample(150, 400), policy), 100, policy)).toBe(true);
     const busyCpu = run([sample(0, 0), sample(30, 3000), sample(60, 3100)]); // 100 ms/s, then quiet
     expect(busyCpu.quietSince).toBe(30_000);
     expect(recycleDue(busyCpu, 100, policy)).toBe(false);
