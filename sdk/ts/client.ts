@@ -27,6 +27,12 @@ export interface ClientOptions {
   /** Max pooled keep-alive connections to the control plane. */
   connections?: number;
   dispatcher?: Dispatcher;
+  /**
+   * A refused connection (the request never left) is tried again for up to this long, within the
+   * call's timeout: a local runtime restarting (`titan up` gives memory back when idle) is back in
+   * about a second. 0 (the default): fail at once.
+   */
+  reconnectMs?: number;
 }
 
 /**
@@ -34,6 +40,9 @@ export interface ClientOptions {
  * then reaches the original SDK inside its 10 s socket timeout, an error rather than a hang.
  */
 export const BRIDGE_TIMEOUTS = { timeoutMs: 7_000, transferTimeoutMs: 8_500 } as const;
+
+/** How long a bridge in front of a local runtime waits out a refused connection (a restart takes ~1 s). */
+export const LOCAL_RECONNECT_MS = 5_000;
 
 /** Typed HTTP client for the control plane, shared by the bridge, the agent, the CLI and the tests. */
 export class TitanHttpClient {
@@ -43,8 +52,10 @@ export class TitanHttpClient {
   private readonly transferTimeoutMs: number;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
+  private readonly reconnectMs: number;
 
   constructor(opts: ClientOptions) {
+    this.reconnectMs = opts.reconnectMs ?? 0;
     this.url = opts.url.replace(/\/+$/, '');
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
@@ -69,14 +80,23 @@ export class TitanHttpClient {
     // call (thousands of live timers at the bridge's rates, each firing later for nothing).
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs).unref();
+    const giveUpAt = Date.now() + this.reconnectMs;
     try {
       let res: Dispatcher.ResponseData;
-      try {
-        res = await request(this.url + path, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal });
-      } catch (err) {
-        const e = err as Error & { code?: unknown };
-        const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `${typeof e.code === 'string' ? e.code : e.name}: ${e.message}`;
-        throw new TitanUnreachableError(`control plane unreachable: ${why} (${this.url})`, err);
+      for (;;) {
+        try {
+          res = await request(this.url + path, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher, signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal });
+          break;
+        } catch (err) {
+          const e = err as Error & { code?: unknown };
+          // Refused: nothing was sent, so the call may go again whatever it does.
+          if (e.code === 'ECONNREFUSED' && Date.now() < giveUpAt && !deadline.signal.aborted && !signal?.aborted) {
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
+          const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `${typeof e.code === 'string' ? e.code : e.name}: ${e.message}`;
+          throw new TitanUnreachableError(`control plane unreachable: ${why} (${this.url})`, err);
+        }
       }
       let buf: Uint8Array;
       try {

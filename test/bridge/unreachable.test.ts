@@ -28,3 +28,34 @@ describe('with a real HTTP client', () => {
     }
   }, 30_000);
 });
+
+describe('a refused connection', () => {
+  const freePort = async () => {
+    const s = net.createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as net.AddressInfo).port;
+    await new Promise((r) => s.close(r));
+    return port;
+  };
+
+  it('is waited out for reconnectMs (a local runtime restarting), and fails at once without it', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const plain = new TitanHttpClient({ url, token: 't', timeoutMs: 3_000 });
+    const patient = new TitanHttpClient({ url, token: 't', timeoutMs: 3_000, reconnectMs: 2_000 });
+    // The "runtime" comes back 400 ms from now, on the same port.
+    const server = (await import('node:http')).createServer((_, res) => res.end(JSON.stringify({ ok: true })));
+    const back = new Promise<void>((r) => setTimeout(() => server.listen(port, '127.0.0.1', () => r()), 400));
+    try {
+      const t0 = Date.now();
+      await expect(plain.call('health', {})).rejects.toThrow(/control plane unreachable: ECONNREFUSED/);
+      expect(Date.now() - t0).toBeLessThan(300);
+      expect(await patient.call('health', {})).toEqual({ ok: true });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+    } finally {
+      await back;
+      await Promise.allSettled([plain.close(), patient.close()]);
+      server.close();
+    }
+  }, 20_000);
+});
