@@ -169,7 +169,16 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     restart: async () => {
       const old = workerdChildren();
       guard.unguard();
-      await mf.setOptions(options(Number(direct.port)));
+      // Should the port be taken in the instant it was free, try again: the runtime must come back.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await mf.setOptions(options(Number(direct.port)));
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 1_000));
+        }
+      }
       guard = guardWorkerd(stateDir, old);
     },
     log: opts.log,
