@@ -8,7 +8,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { OP } from '../../tcp-bridge/src/opcodes';
 import { waitFor } from '../helpers/controlPlane';
+import { request } from '../bridge/wire';
 
 const TITAN = join(resolve(__dirname, '..', '..'), 'bin', 'titan.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'titan-up-'));
@@ -24,8 +26,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function up(ports: { http: number; bridge: number }): Promise<{ child: ChildProcess; out: () => string }> {
-  const child = spawn(process.execPath, [TITAN, 'up', '--state', state, '--agents', '0', '--no-manifest', '--http-port', String(ports.http), '--bridge-port', String(ports.bridge)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+async function up(ports: { http: number; bridge: number }, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; out: () => string }> {
+  const child = spawn(process.execPath, [TITAN, 'up', '--state', state, '--agents', '0', '--no-manifest', '--http-port', String(ports.http), '--bridge-port', String(ports.bridge)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -76,6 +78,27 @@ describe.skipIf(process.platform !== 'linux')('titan up', () => {
     child.kill('SIGINT');
     await exited(child);
     expect(existsSync(join(state, 'workerd.pid'))).toBe(false);
+  }, 90_000);
+
+  it('restarted when idle to give memory back, its bridge answers every call meanwhile, and nothing is lost', async () => {
+    // Quiet for 1 s and any gain: a test's thresholds (the defaults are 10 min and 100 MB).
+    const ports = { http: await freePort(), bridge: await freePort() };
+    const { child, out } = await up(ports, { ...process.env, TITAN_IDLE_RECYCLE_MS: '1000', TITAN_IDLE_RECYCLE_MIN_MB: '0' });
+    const first = guard().workerd;
+    expect((await request(ports.bridge, OP.KV_SET, 'idle-k|v1')).text).toBe('OK');
+    // A program on the original SDK calling now and then, as the runtime restarts under it.
+    const replies: string[] = [];
+    const until = Date.now() + 8_000;
+    while (Date.now() < until) {
+      replies.push((await request(ports.bridge, OP.KV_GET, 'idle-k')).text);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    expect(out()).toMatch(/local runtime restarted after \d+ s with nothing to do/);
+    // Read between restarts (with these thresholds it restarts again and again; the pid file is rewritten each time).
+    await waitFor(async () => guard().workerd !== first, 10_000);
+    expect(new Set(replies)).toEqual(new Set(['v1'])); // every call answered with the stored value, none an error
+    child.kill('SIGINT');
+    await exited(child);
   }, 90_000);
 
   it('after kill -9, workerd goes with it', async () => {
