@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { TitanHttpClient } from '../../sdk/ts/client';
 import { dashboardAssets } from './dashboardAssets';
 import { IdleRecycler, jobsInFlight } from './idleRecycler';
 import { recyclePolicyFrom, type RecyclePolicy } from './idleRecycle';
@@ -162,10 +163,11 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   const direct = await mf.unsafeGetDirectURL('titan');
   const url = direct.toString().replace(/\/$/, '');
   let guard = guardWorkerd(stateDir, before);
+  const statsClient = new TitanHttpClient({ url, token: clientToken, timeoutMs: 5_000 });
   const recycler = new IdleRecycler({
     policy: opts.recycle ?? recyclePolicyFrom(process.env),
     pid: () => guard.mark?.pid ?? null,
-    busy: () => jobsInFlight(url, clientToken),
+    busy: () => jobsInFlight(statsClient),
     restart: async () => {
       const old = workerdChildren();
       guard.unguard();
@@ -189,6 +191,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     agentToken,
     async stop() {
       await recycler.stop();
+      await statsClient.close();
       await mf.dispose();
       guard.unguard();
     },

@@ -1,31 +1,14 @@
 // The shell of local/idleRecycle.ts: looks at workerd now and then (/proc; Linux only, elsewhere it
 // never restarts anything) and restarts the runtime when the pure rule says so.
-import { readFileSync } from 'node:fs';
 import { isTerminal, JobState } from '../../control-plane/src/contract/jobs';
 import { initialQuiet, notIdle, observe, recycleDue, type QuietState, type RecyclePolicy } from './idleRecycle';
-
-const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
-
-/** CPU time (ms) and resident memory (MB) of a live process, from /proc; null when unreadable. */
-export function processUsage(pid: number): { cpuMs: number; rssMb: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14, 15)
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-    if (!Number.isFinite(ticks) || !Number.isFinite(rssKb)) return null;
-    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_S, rssMb: rssKb / 1024 };
-  } catch {
-    return null;
-  }
-}
+import type { TitanHttpClient } from '../../sdk/ts/client';
+import { processUsage } from './workerdProcess';
 
 /** Whether any job has not ended (queued, running, waiting on a parent, a delay or an approval). Unsure counts as yes. */
-export async function jobsInFlight(url: string, clientToken: string): Promise<boolean> {
+export async function jobsInFlight(client: Pick<TitanHttpClient, 'stats'>): Promise<boolean> {
   try {
-    const res = await fetch(`${url}/v1/stats`, { headers: { authorization: `Bearer ${clientToken}` }, signal: AbortSignal.timeout(5_000) });
-    if (!res.ok) return true;
-    const { counts } = (await res.json()) as { counts: Record<string, number> };
+    const { counts } = await client.stats();
     return JobState.options.some((s) => !isTerminal(s) && (counts[s] ?? 0) > 0);
   } catch {
     return true;

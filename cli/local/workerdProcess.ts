@@ -17,11 +17,27 @@ export interface ProcessMark {
 
 const pidFile = (stateDir: string) => join(stateDir, 'workerd.pid');
 
-/** Field 22 of /proc/PID/stat; the command name (field 2) may hold spaces and parentheses. */
+/** The fields of /proc/PID/stat from field 3 on ([0] is field 3): the command name (field 2) may hold spaces and parentheses. */
+const statFields = (statText: string): string[] => statText.slice(statText.lastIndexOf(')') + 2).split(' ');
+
+/** Field 22 of /proc/PID/stat. */
 export function startTimeOf(statText: string): number | null {
-  const fields = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
-  const v = Number(fields[19]); // field 3 is fields[0]
+  const v = Number(statFields(statText)[19]);
   return Number.isFinite(v) ? v : null;
+}
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** CPU time (ms: utime + stime, fields 14 and 15) and resident memory (MB) of a live process; null when unreadable. */
+export function processUsage(pid: number): { cpuMs: number; rssMb: number } | null {
+  const stat = read(`/proc/${pid}/stat`);
+  const status = read(`/proc/${pid}/status`);
+  if (stat === null || status === null) return null;
+  const fields = statFields(stat);
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  if (!Number.isFinite(ticks) || !Number.isFinite(rssKb)) return null;
+  return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_S, rssMb: rssKb / 1024 };
 }
 
 /** The pid file's mark, or null when it is missing or not ours. */
@@ -118,6 +134,6 @@ function threads(pid: number): number {
 /** Whether /proc/PID/stat (null: no such process) shows a process that has finished exiting. */
 export function exited(statText: string | null): boolean {
   if (statText === null) return true;
-  const state = statText.slice(statText.lastIndexOf(')') + 2).split(' ')[0];
+  const state = statFields(statText)[0];
   return state === 'Z' || state === 'X';
 }

@@ -99,8 +99,7 @@ export class LogShipper {
     await outbox.drained(jobId, run);
     if (!this.batch.length) return null;
     if (this.batch.length > TAIL_MAX_LINES || this.bytes > TAIL_MAX_BYTES) {
-      this.flush();
-      await outbox.drained(jobId, run);
+      await this.close();
       return null;
     }
     const tail = { jobId, run, lines: this.batch };
