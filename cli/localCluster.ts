@@ -13,7 +13,10 @@ import { checkPortFree, checkPython, waitForPort } from './preflight';
 /** A running local cluster: control plane in workerd, the bridge, and local agents. */
 export interface LocalCluster {
   file: ClusterFile;
-  stop(): Promise<void>;
+  /** Agents, bridge, runtime, in that order; `phase` hears each step as it begins. */
+  stop(phase?: (step: string) => void): Promise<void>;
+  /** When a stop hangs: the runtime killed at once (the agents' jobs have their own orphan guards). */
+  kill(): void;
 }
 
 /**
@@ -37,13 +40,17 @@ export async function startLocalCluster(o: UpConfig, log: (l: string) => void = 
   let bridge: Bridge | null = null;
   const agents: RunningAgent[] = [];
   let client: TitanHttpClient | null = null;
-  const stop = async () => {
+  const stop = async (phase: (step: string) => void = () => {}) => {
     rmSync(clusterJson, { force: true });
+    phase('stopping the agents');
     await Promise.allSettled(agents.map((a) => a.stop(5_000)));
+    phase('closing the bridge');
     await bridge?.close().catch(() => {});
     await client?.close().catch(() => {});
+    phase('stopping the runtime');
     await cp?.stop().catch(() => {});
   };
+  const kill = () => cp?.kill();
   try {
     cp = await startLocalControlPlane({ stateDir: o.stateDir, host: o.host, port: o.httpPort, vars: o.vars, log: notice });
     // 7 s per control-plane call keeps every bridge reply inside the SDK's 10 s socket timeout.
@@ -76,7 +83,7 @@ export async function startLocalCluster(o: UpConfig, log: (l: string) => void = 
     };
     writeFileSync(clusterJson, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
     chmodSync(clusterJson, 0o600);
-    return { file, stop };
+    return { file, stop, kill };
   } catch (e) {
     await stop();
     throw e;

@@ -21,6 +21,8 @@ mkdirSync(out, { recursive: true });
 let passed = 0;
 let failed = 0;
 let broken = false;
+// Named again at the very end: CI keeps only the tail of a long run's output.
+const failures = [];
 
 const args = splitTestArgs(process.argv.slice(2));
 
@@ -64,6 +66,12 @@ function vitest(name, argv) {
     failed += r.numFailedTests;
     // A file that failed to load has no failed tests but is a failure all the same.
     if (r.numFailedTestSuites > 0 && r.numFailedTests === 0) failed += r.numFailedTestSuites;
+    for (const file of r.testResults ?? []) {
+      const path = file.name.startsWith(root) ? file.name.slice(root.length + 1) : file.name;
+      const bad = (file.assertionResults ?? []).filter((t) => t.status === 'failed');
+      for (const t of bad) failures.push(`${path} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+      if (file.status === 'failed' && bad.length === 0) failures.push(`${path}: ${firstLine(file.message)}`);
+    }
   } else if (v.status !== 0) broken = true;
 }
 
@@ -77,7 +85,15 @@ function pytest(argv) {
     const bad = attr('failures') + attr('errors');
     passed += attr('tests') - bad - attr('skipped');
     failed += bad;
+    for (const m of xml.matchAll(/<testcase\b[^>]*?classname="([^"]*)"[^>]*?name="([^"]*)"[^>]*>\s*<(failure|error)\b[^>]*?message="([^"]*)"/g)) {
+      failures.push(`pytest ${m[1]}::${m[2]}: ${firstLine(m[4])}`);
+    }
   } else if (py.status !== 0) broken = true;
+}
+
+function firstLine(text) {
+  const line = String(text ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
 const full = process.argv.length <= 2;
@@ -86,5 +102,6 @@ if (process.env.TITAN_CHAOS === '1' && full) vitest('chaos', ['--config', join(r
 if (args.pytest) pytest(args.pytest);
 
 if (broken) failed += 1;
+if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -7,6 +7,9 @@ import { startLocalCluster } from '../localCluster';
 import { followJobs } from '../progress';
 import type { System } from '../system';
 
+/** Agents get 5 s to end their jobs; the rest normally takes well under a second. */
+const STOP_GRACE_MS = 15_000;
+
 /** `titan up`: start the local cluster, print one ready line, optionally run the demo, keep running. */
 export async function runUp(inv: Invocation, sys: System): Promise<number> {
   const o = upConfig({ flags: inv.flags, env: sys.env, cwd: sys.cwd });
@@ -18,12 +21,21 @@ export async function runUp(inv: Invocation, sys: System): Promise<number> {
   // Never the token itself: stdout ends up in terminals' scrollback, CI logs and screen shares.
   console.log(`dashboard: ${f.url}/ (sign in with clientToken from ${join(o.stateDir, 'cluster.json')})`);
 
+  // A stop that hangs must not keep the terminal: after STOP_GRACE_MS, or at a second Ctrl-C, the
+  // runtime is killed outright and titan exits 1 (saying where the stop was).
   let stopping = false;
+  let step = 'starting';
+  const force = (why: string) => {
+    console.log(`${why} (${step}): killing the local runtime`);
+    cluster.kill();
+    process.exit(1);
+  };
   const shutdown = async (sig: string) => {
-    if (stopping) return;
+    if (stopping) return force(`${sig} again`);
     stopping = true;
-    console.log(`\n${sig}: stopping the local cluster…`);
-    await cluster.stop();
+    console.log(`\n${sig}: stopping the local cluster… (${sig} again to force)`);
+    setTimeout(() => force(`not stopped after ${STOP_GRACE_MS / 1000} s`), STOP_GRACE_MS).unref();
+    await cluster.stop((s) => (step = s));
     console.log('stopped.');
     process.exit(0);
   };

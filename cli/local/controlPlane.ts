@@ -11,6 +11,8 @@ import { guardWorkerd, killLeftoverWorkerd, workerdChildren } from './workerdPro
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'worker', 'worker.js');
+/** How long a stop waits on Miniflare to end workerd (normally a few ms) before killing it itself. */
+const DISPOSE_WAIT_MS = 5_000;
 
 export interface LocalControlPlaneOptions {
   /** Where Durable Object, R2 and token state persist; a restart on the same dir resumes. */
@@ -32,6 +34,8 @@ export interface LocalControlPlane {
   clientToken: string;
   agentToken: string;
   stop(): Promise<void>;
+  /** workerd killed now, without waiting on anything (a stop that hangs); its pid file goes too. */
+  kill(): void;
 }
 
 /** Newest mtime under the Worker's sources, to know when the bundle is stale. */
@@ -185,6 +189,15 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     },
     log: opts.log,
   });
+  const kill = () => {
+    const pid = guard.mark?.pid;
+    try {
+      if (pid) process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    guard.unguard();
+  };
   return {
     url,
     clientToken,
@@ -192,8 +205,15 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     async stop() {
       await recycler.stop();
       await statsClient.close();
-      await mf.dispose();
+      // Miniflare's dispose kills workerd and waits for it; should that wait hang, kill it ourselves.
+      const disposed = mf.dispose().then(() => true);
+      const late = new Promise<false>((r) => setTimeout(() => r(false), DISPOSE_WAIT_MS).unref());
+      if (!(await Promise.race([disposed, late]))) {
+        opts.log?.(`the local runtime did not stop within ${DISPOSE_WAIT_MS / 1000} s: killed`);
+        kill();
+      }
       guard.unguard();
     },
+    kill,
   };
 }

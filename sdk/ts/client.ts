@@ -1,4 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { mayResend } from './resend';
 import { apiErrorOf, callRoute, routePath, TitanApiError, type CallArgs, type RouteOutput, type Transport } from '../../control-plane/src/contract/call';
 import { ROUTES, type RouteDef, type RouteName } from '../../control-plane/src/contract/routes';
 import type { CompleteRequest, HeartbeatRequestInput, LeaseRequestInput, RegisterAgentRequestInput } from '../../control-plane/src/contract/agents';
@@ -28,9 +29,10 @@ export interface ClientOptions {
   connections?: number;
   dispatcher?: Dispatcher;
   /**
-   * A refused connection (the request never left) is tried again for up to this long, within the
-   * call's timeout: a local runtime restarting (`titan up` gives memory back when idle) is back in
-   * about a second. 0 (the default): fail at once.
+   * A refused connection (the request never left), or an idempotent call whose connection was cut
+   * (`resend.ts`), is tried again for up to this long, within the call's timeout: a local runtime
+   * restarting (`titan up` gives memory back when idle) is back in about a second. 0 (the default):
+   * fail at once.
    */
   reconnectMs?: number;
 }
@@ -89,8 +91,7 @@ export class TitanHttpClient {
           break;
         } catch (err) {
           const e = err as Error & { code?: unknown };
-          // Refused: nothing was sent, so the call may go again whatever it does.
-          if (e.code === 'ECONNREFUSED' && Date.now() < giveUpAt && !deadline.signal.aborted && !signal?.aborted) {
+          if (mayResend(method, e.code) && Date.now() < giveUpAt && !deadline.signal.aborted && !signal?.aborted) {
             await new Promise((r) => setTimeout(r, 100));
             continue;
           }

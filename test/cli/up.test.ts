@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { OP } from '../../tcp-bridge/src/opcodes';
-import { waitFor } from '../helpers/controlPlane';
+import { TitanHttpClient } from '../../sdk/ts/client';
+import { b64, waitFor } from '../helpers/controlPlane';
 import { request } from '../bridge/wire';
 
 const TITAN = join(resolve(__dirname, '..', '..'), 'bin', 'titan.mjs');
@@ -26,8 +27,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function up(ports: { http: number; bridge: number }, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; out: () => string }> {
-  const child = spawn(process.execPath, [TITAN, 'up', '--state', state, '--agents', '0', '--no-manifest', '--http-port', String(ports.http), '--bridge-port', String(ports.bridge)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function up(ports: { http: number; bridge: number }, env: NodeJS.ProcessEnv = process.env, extra: string[] = ['--agents', '0']): Promise<{ child: ChildProcess; out: () => string }> {
+  const child = spawn(process.execPath, [TITAN, 'up', '--state', state, ...extra, '--no-manifest', '--http-port', String(ports.http), '--bridge-port', String(ports.bridge)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -56,6 +57,12 @@ function guard(): { workerd: number; watcher: number | null } {
 
 const alive = (pid: number) => existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd');
 const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
+/** Ctrl-C, and titan gone within `ms` (its own forced stop comes at 15 s); otherwise fail with what it printed. */
+async function interrupt(t: { child: ChildProcess; out: () => string }, ms = 25_000): Promise<void> {
+  t.child.kill('SIGINT');
+  const late = new Promise((_, reject) => setTimeout(() => reject(new Error(`titan up still running ${ms} ms after SIGINT; it printed:\n${t.out()}`)), ms).unref());
+  await Promise.race([exited(t.child), late]);
+}
 
 afterEach(async () => {
   for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) (c.kill('SIGINT'), await exited(c));
@@ -66,7 +73,8 @@ describe.skipIf(process.platform !== 'linux')('titan up', () => {
   it('keeps the state dir private and the client token off stdout', async () => {
     mkdirSync(state, { recursive: true });
     chmodSync(state, 0o755); // an existing, too open dir is tightened
-    const { child, out } = await up({ http: await freePort(), bridge: await freePort() });
+    const titan = await up({ http: await freePort(), bridge: await freePort() });
+    const { out } = titan;
     expect(statSync(state).mode & 0o777).toBe(0o700);
     for (const f of ['cluster.json', 'tokens.json']) expect(statSync(join(state, f)).mode & 0o777).toBe(0o600);
     const file = JSON.parse(readFileSync(join(state, 'cluster.json'), 'utf8'));
@@ -75,15 +83,16 @@ describe.skipIf(process.platform !== 'linux')('titan up', () => {
     expect(out()).toContain(`dashboard: ${file.url}/ (sign in with clientToken from ${join(state, 'cluster.json')})`);
     // cluster.json keeps the sign-in link for tools (it is 0600).
     expect(file.dashboard).toBe(`${file.url}/?token=${encodeURIComponent(file.clientToken)}`);
-    child.kill('SIGINT');
-    await exited(child);
+    await interrupt(titan);
+    expect(titan.child.exitCode, out()).toBe(0);
     expect(existsSync(join(state, 'workerd.pid'))).toBe(false);
   }, 90_000);
 
   it('restarted when idle to give memory back, its bridge answers every call meanwhile, and nothing is lost', async () => {
     // Quiet for 1 s and any gain: a test's thresholds (the defaults are 10 min and 100 MB).
     const ports = { http: await freePort(), bridge: await freePort() };
-    const { child, out } = await up(ports, { ...process.env, TITAN_IDLE_RECYCLE_MS: '1000', TITAN_IDLE_RECYCLE_MIN_MB: '0' });
+    const titan = await up(ports, { ...process.env, TITAN_IDLE_RECYCLE_MS: '1000', TITAN_IDLE_RECYCLE_MIN_MB: '0' });
+    const { out } = titan;
     const first = guard().workerd;
     expect((await request(ports.bridge, OP.KV_SET, 'idle-k|v1')).text).toBe('OK');
     // A program on the original SDK calling now and then, as the runtime restarts under it.
@@ -97,8 +106,30 @@ describe.skipIf(process.platform !== 'linux')('titan up', () => {
     // Read between restarts (with these thresholds it restarts again and again; the pid file is rewritten each time).
     await waitFor(async () => guard().workerd !== first, 10_000);
     expect(new Set(replies)).toEqual(new Set(['v1'])); // every call answered with the stored value, none an error
-    child.kill('SIGINT');
-    await exited(child);
+    await interrupt(titan);
+  }, 90_000);
+
+  it('a second Ctrl-C while a job holds the stop kills the runtime at once and exits 1', async () => {
+    const titan = await up({ http: await freePort(), bridge: await freePort() }, process.env, ['--agents', '1']);
+    const { workerd } = guard();
+    const file = JSON.parse(readFileSync(join(state, 'cluster.json'), 'utf8'));
+    const client = new TitanHttpClient({ url: file.url, token: file.clientToken });
+    try {
+      await client.submitJob({ id: 'up-slow', file: 'slow.py', payloadB64: b64('import time\ntime.sleep(60)\n') });
+      await waitFor(async () => (await client.getJob('up-slow')).job.state === 'RUNNING', 20_000);
+    } finally {
+      await client.close();
+    }
+    titan.child.kill('SIGINT'); // the agent now waits up to 5 s for its job
+    await waitFor(async () => titan.out().includes('stopping the local cluster'), 5_000);
+    const t0 = Date.now();
+    titan.child.kill('SIGINT');
+    await exited(titan.child);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(titan.child.exitCode).toBe(1);
+    expect(titan.out()).toMatch(/SIGINT again \(stopping the agents\): killing the local runtime/);
+    await waitFor(async () => !alive(workerd), 5_000);
+    expect(existsSync(join(state, 'workerd.pid'))).toBe(false);
   }, 90_000);
 
   it('after kill -9, workerd goes with it', async () => {
@@ -126,7 +157,6 @@ describe.skipIf(process.platform !== 'linux')('titan up', () => {
     expect(file.url).toBe(`http://127.0.0.1:${ports.http}`);
     const res = await fetch(`${file.url}/v1/stats`, { headers: { authorization: `Bearer ${file.clientToken}` } });
     expect(res.status).toBe(200);
-    second.child.kill('SIGINT');
-    await exited(second.child);
+    await interrupt(second);
   }, 120_000);
 });
