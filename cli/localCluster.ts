@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startBridge, type Bridge } from '../tcp-bridge/src/server';
 import { startAgent, type RunningAgent } from '../worker-agent/src/agent';
 import { detect } from '../worker-agent/src/capabilities';
-import { TitanHttpClient, BRIDGE_TIMEOUTS, LOCAL_RECONNECT_MS } from '../sdk/ts/client';
+import { TitanHttpClient, BRIDGE_CLIENT, LOCAL_RECONNECT_MS } from '../sdk/ts/client';
 import type { ClusterFile, UpConfig } from './config';
 import { jobBridge } from './jobBridge';
 import { ensurePrivateDir, startLocalControlPlane, type LocalControlPlane } from './local/controlPlane';
@@ -54,7 +54,7 @@ export async function startLocalCluster(o: UpConfig, log: (l: string) => void = 
   try {
     cp = await startLocalControlPlane({ stateDir: o.stateDir, host: o.host, port: o.httpPort, vars: o.vars, log: notice });
     // 7 s per control-plane call keeps every bridge reply inside the SDK's 10 s socket timeout.
-    client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, ...BRIDGE_TIMEOUTS, reconnectMs: LOCAL_RECONNECT_MS });
+    client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, ...BRIDGE_CLIENT, reconnectMs: LOCAL_RECONNECT_MS });
     bridge = await startBridge({ client, host: o.host, port: o.bridgePort, manifestPort: o.manifestPort, log });
     const detected = await detect({ extra: o.capabilities });
     for (let i = 0; i < o.agents; i++) {

@@ -1,4 +1,4 @@
-import { TitanHttpClient, BRIDGE_TIMEOUTS } from '../../sdk/ts/client';
+import { TitanHttpClient, BRIDGE_CLIENT } from '../../sdk/ts/client';
 import { startBridge } from '../../tcp-bridge/src/server';
 import type { Invocation } from '../args';
 import { bridgeConfig } from '../config';
@@ -7,7 +7,7 @@ import { sourcesOf, type System } from '../system';
 /** `titan bridge …`: serve TITAN_PROTO until SIGINT/SIGTERM. */
 export async function runBridge(inv: Invocation, sys: System): Promise<number> {
   const cfg = bridgeConfig(sourcesOf(inv.flags, sys));
-  const client = new TitanHttpClient({ url: cfg.url, token: cfg.token, ...BRIDGE_TIMEOUTS });
+  const client = new TitanHttpClient({ url: cfg.url, token: cfg.token, ...BRIDGE_CLIENT });
   const bridge = await startBridge({ client, host: cfg.host, port: cfg.port, manifestPort: cfg.manifestPort, maxConnections: cfg.maxConnections, authToken: cfg.bridgeToken, log: (msg) => console.error(msg) });
   console.log(`bridge listening on ${bridge.host}:${bridge.port} -> ${client.url}${cfg.bridgeToken ? ' (bridge token required)' : ''}`);
   await new Promise<void>((resolve) => {

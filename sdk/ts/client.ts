@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { mayResend } from './resend';
+import { resendableOp, StoreSocketLost, StoreSockets, type StoreAnswer, type StoreCall } from './storeSocket';
 import { apiErrorOf, callRoute, routePath, TitanApiError, type CallArgs, type RouteOutput, type Transport } from '../../control-plane/src/contract/call';
 import { ROUTES, type RouteDef, type RouteName } from '../../control-plane/src/contract/routes';
 import type { CompleteRequest, HeartbeatRequestInput, LeaseRequestInput, RegisterAgentRequestInput } from '../../control-plane/src/contract/agents';
@@ -35,13 +36,16 @@ export interface ClientOptions {
    * fail at once.
    */
   reconnectMs?: number;
+  /** Store calls over WebSockets, one per shard (storeSocket.ts), HTTP whenever one is not open. */
+  storeSocket?: boolean;
 }
 
 /**
- * Timeouts for a client serving TITAN_PROTO (the bridge, an agent's embedded bridge): every reply
- * then reaches the original SDK inside its 10 s socket timeout, an error rather than a hang.
+ * A client serving TITAN_PROTO (the bridge, an agent's embedded bridge): its timeouts bring every
+ * reply to the original SDK inside its 10 s socket timeout, an error rather than a hang; its
+ * store calls (the SDK's hottest, a connection each) go over the store sockets.
  */
-export const BRIDGE_TIMEOUTS = { timeoutMs: 7_000, transferTimeoutMs: 8_500 } as const;
+export const BRIDGE_CLIENT = { timeoutMs: 7_000, transferTimeoutMs: 8_500, storeSocket: true } as const;
 
 /** How long a bridge in front of a local runtime waits out a refused connection (a restart takes ~1 s). */
 export const LOCAL_RECONNECT_MS = 5_000;
@@ -55,6 +59,7 @@ export class TitanHttpClient {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly reconnectMs: number;
+  private readonly sockets: StoreSockets | null;
 
   constructor(opts: ClientOptions) {
     this.reconnectMs = opts.reconnectMs ?? 0;
@@ -67,9 +72,11 @@ export class TitanHttpClient {
     this.dispatcher =
       opts.dispatcher ??
       new Agent({ connections: opts.connections ?? 64, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0, pipelining: 1 });
+    this.sockets = opts.storeSocket ? new StoreSockets({ url: this.url, token: this.token, timeoutMs: this.timeoutMs, describe: () => this.describeStoreSocket() }) : null;
   }
 
   async close(): Promise<void> {
+    this.sockets?.close();
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
@@ -253,21 +260,48 @@ export class TitanHttpClient {
     return this.call('stats', {});
   }
 
-  // ---- TitanStore ----
+  // ---- TitanStore (over the store sockets when the client has them: storeSocket.ts) ----
+  /** Store calls answered over a store socket and over HTTP, since the client was made. */
+  readonly storeCalls = { socket: 0, http: 0 };
+
+  /** The socket's answer; null: take HTTP (no socket open, a message too big, or lost on the way and safe to resend). */
+  private async viaSocket<A>(call: StoreCall, pick: (a: StoreAnswer) => A | undefined): Promise<A | null> {
+    const answer = this.sockets?.call(call);
+    if (!answer) return (this.storeCalls.http++, null);
+    try {
+      const a = pick(await answer);
+      if (a === undefined) throw new TitanUnreachableError(`the store socket answered ${call.op} with something else`);
+      this.storeCalls.socket++;
+      return a;
+    } catch (err) {
+      if (!(err instanceof StoreSocketLost)) throw err;
+      if (err.resend && resendableOp(call.op)) return (this.storeCalls.http++, null);
+      throw new TitanUnreachableError(`control plane unreachable: ${err.message} (${this.url})`, err);
+    }
+  }
   async kvGet(key: string): Promise<string | null> {
-    return (await this.call('kvGet', { query: { key } })).value;
+    const v = await this.viaSocket({ op: 'get', key }, (a) => ('value' in a ? { value: a.value } : undefined));
+    return v ? v.value : (await this.call('kvGet', { query: { key } })).value;
   }
   async kvPut(key: string, value: string): Promise<void> {
+    if (await this.viaSocket({ op: 'put', key, value }, (a) => ('ok' in a ? true : undefined))) return;
     await this.call('kvPut', { body: { key, value } });
   }
   async kvDelete(key: string): Promise<void> {
+    if (await this.viaSocket({ op: 'delete', key }, (a) => ('ok' in a ? true : undefined))) return;
     await this.call('kvDelete', { query: { key } });
   }
   async sadd(key: string, member: string): Promise<0 | 1> {
-    return (await this.call('sadd', { body: { key, member } })).added as 0 | 1;
+    const added = await this.viaSocket({ op: 'sadd', key, member }, (a) => ('added' in a ? a.added : undefined));
+    return added ?? ((await this.call('sadd', { body: { key, member } })).added as 0 | 1);
   }
   async smembers(key: string): Promise<string[]> {
-    return (await this.call('smembers', { query: { key } })).members;
+    const members = await this.viaSocket({ op: 'smembers', key }, (a) => ('members' in a ? a.members : undefined));
+    return members ?? (await this.call('smembers', { query: { key } })).members;
+  }
+  /** How many store shards there are (for the store sockets). */
+  describeStoreSocket() {
+    return this.call('storeSocket', { query: {} });
   }
   listKeys(prefix = '', limit = 200) {
     return this.call('listKeys', { query: { prefix, limit } });

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TitanHttpClient } from '../../sdk/ts/client';
+import { BRIDGE_CLIENT, TitanHttpClient } from '../../sdk/ts/client';
 import { OP } from '../../tcp-bridge/src/opcodes';
 import { startBridge } from '../../tcp-bridge/src/server';
 import { Conn, request } from './wire';
@@ -75,14 +75,17 @@ function dagPayload(prefix: string): string {
 }
 
 export async function benchBridge(cp: { url: string; clientToken: string }): Promise<Record<string, number>> {
-  const client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, timeoutMs: 7_000 });
+  // As `titan up` and `titan bridge` make it (store calls over the store sockets); `http` for the
+  // same calls over plain HTTP.
+  const client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, ...BRIDGE_CLIENT });
+  const http = new TitanHttpClient({ url: cp.url, token: cp.clientToken, timeoutMs: 7_000 });
   const bridge = await startBridge({ client, port: 0 });
   const out: Record<string, number> = {};
   const tag = `bench-${process.pid}-${Date.now()}`;
   const value = 'v'.repeat(100);
   try {
-    // warm-up: connections to the control plane, DO instances
-    for (let i = 0; i < 50; i++) await request(bridge.port, OP.KV_SET, `${tag}:warm|x`);
+    // warm-up: connections to the control plane, DO instances, store sockets
+    for (let i = 0; i < 200; i++) await request(bridge.port, OP.KV_SET, `${tag}:warm${i}|x`); // every shard: its store socket opens
 
     Object.assign(out, await pythonStoreBench(bridge.port, N_NEW));
 
@@ -108,10 +111,12 @@ export async function benchBridge(cp: { url: string; clientToken: string }): Pro
       kv_get_reused_per_s: getReused.perSec,
     });
 
-    // The same calls without the bridge: what TITAN_PROTO translation costs on top.
-    const httpSet = await timed(N_REUSED, (i) => client.kvPut(`${tag}:h${i}`, value));
-    const httpGet = await timed(N_REUSED, (i) => client.kvGet(`${tag}:h${i}`));
-    Object.assign(out, { http_kv_set_p50_ms: httpSet.p50, http_kv_get_p50_ms: httpGet.p50 });
+    // The same calls without the bridge: over its store socket, and over HTTP.
+    const socketSet = await timed(N_REUSED, (i) => client.kvPut(`${tag}:s${i}`, value));
+    const socketGet = await timed(N_REUSED, (i) => client.kvGet(`${tag}:s${i}`));
+    const httpSet = await timed(N_REUSED, (i) => http.kvPut(`${tag}:h${i}`, value));
+    const httpGet = await timed(N_REUSED, (i) => http.kvGet(`${tag}:h${i}`));
+    Object.assign(out, { socket_kv_set_p50_ms: socketSet.p50, socket_kv_get_p50_ms: socketGet.p50, http_kv_set_p50_ms: httpSet.p50, http_kv_get_p50_ms: httpGet.p50 });
 
     const payloads = Array.from({ length: DAG_RUNS }, (_, r) => dagPayload(`${tag}-d${r}`));
     const dag = await timed(DAG_RUNS, (r) => request(bridge.port, OP.SUBMIT_DAG, payloads[r]!).then(expectText('DAG_ACCEPTED')));
@@ -120,6 +125,7 @@ export async function benchBridge(cp: { url: string; clientToken: string }): Pro
   } finally {
     await bridge.close();
     await client.close();
+    await http.close();
   }
   return out;
 }

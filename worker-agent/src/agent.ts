@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent as Dispatcher } from 'undici';
-import { TitanHttpClient, BRIDGE_TIMEOUTS, LOCAL_RECONNECT_MS } from '../../sdk/ts/client';
+import { TitanHttpClient, BRIDGE_CLIENT, LOCAL_RECONNECT_MS } from '../../sdk/ts/client';
 import { sleep } from './backoff';
 import { detect, queryGpus, type Detected } from './capabilities';
 import { GpuWatch } from './gpuWatch';
@@ -96,7 +96,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const dispatcher = new Dispatcher({ connections: 32, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
   const client = new TitanHttpClient({ url: opts.url, token: opts.token, dispatcher });
   // A job's SDK call through this bridge waits out a local runtime's restart rather than failing.
-  const bridgeClient = new TitanHttpClient({ url: opts.url, token: opts.clientToken ?? opts.token, dispatcher, ...BRIDGE_TIMEOUTS, reconnectMs: LOCAL_RECONNECT_MS });
+  const bridgeClient = new TitanHttpClient({ url: opts.url, token: opts.clientToken ?? opts.token, dispatcher, ...BRIDGE_CLIENT, reconnectMs: LOCAL_RECONNECT_MS });
 
   const table = new JobTable(slots);
   const registration = new Registration({

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { z } from 'zod';
-import { LIMITS, type ErrorCode } from '../contract/common';
+import { describeIssues, LIMITS, type ErrorCode } from '../contract/common';
 import { ROUTES, type RouteName } from '../contract/routes';
 import type { Env } from '../env';
 import type { Result } from '../lib/result';
@@ -129,9 +129,3 @@ export function route<N extends RouteName>(app: App, name: N, handler: Handler<B
   });
 }
 
-export function describeIssues(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`)
-    .join('; ');
-}

@@ -10,7 +10,7 @@ import type { Env } from '../env';
 import type { ClusterPort, PortRoute } from '../mcp/port';
 import { putNamed } from './artifacts';
 import { scriptKey } from './blobs';
-import { describeIssues } from './http';
+import { describeIssues } from '../contract/common';
 import { prepareJobs } from './jobs';
 import { putValue } from './store';
 import { readJobLog } from './logs';

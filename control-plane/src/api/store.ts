@@ -1,15 +1,13 @@
+import { LIMITS } from '../contract/common';
 import { ROUTES } from '../contract/routes';
 import type { Env } from '../env';
-import { admit, errorResponse, isRefused, queryParams, route, type App } from './http';
-import { storeKeyDecision } from '../core/approval';
-import { cluster, storeFor, storeShard, storeShards } from './stubs';
+import { HOME_HEADER } from '../store/socket';
+import { admit, apiError, errorResponse, isRefused, queryParams, route, type App } from './http';
+import { storeFor, storeShard, storeShards } from './stubs';
 
-/** Set a string (the route and the MCP tool). */
+/** Set a string (the route and the MCP tool); StoreDO.putValue says what else a put may decide. */
 export async function putValue(env: Env, key: string, value: string): Promise<void> {
-  await storeFor(env, key).put(key, value);
-  // The original SDK approves its gates by this key: the native gate behind it is decided too.
-  const gate = storeKeyDecision(key, value);
-  if (gate) await cluster(env).decideByStoreKey(gate.gate, gate.decision);
+  await storeFor(env, key).putValue(key, value);
 }
 
 /** The answers of kvGet and kvPut, whichever way the request came in. */
@@ -28,6 +26,14 @@ export function mountStore(app: App): void {
   });
   route(app, 'sadd', async (c, req) => c.json({ added: await storeFor(c.env, req.key).sadd(req.key, req.member) }));
   route(app, 'smembers', async (c, _, { key }) => c.json({ key, members: await storeFor(c.env, key).smembers(key) }));
+  route(app, 'storeSocket', async (c, _, { shard }) => {
+    const shards = storeShards(c.env);
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.json({ shards, maxMessageBytes: LIMITS.maxStoreSocketMessageBytes });
+    if (shard === undefined || shard >= shards) return apiError(c, 400, 'bad_request', `shard: a number from 0 to ${shards - 1} (the socket of one shard)`);
+    const headers = new Headers(c.req.raw.headers);
+    headers.set(HOME_HEADER, `${shard}/${shards}`);
+    return storeShard(c.env, shard).fetch(new Request(c.req.raw, { headers }));
+  });
   route(app, 'listKeys', async (c, _, { prefix, limit }) => {
     // Keys spread over every shard: ask them all, merge, cut.
     const parts = await Promise.all(Array.from({ length: storeShards(c.env) }, (_, i) => storeShard(c.env, i).keys(prefix, limit)));

@@ -1,10 +1,9 @@
 import { settingsOf } from '../config';
 import type { Env } from '../env';
 import { logShardName } from '../logs/shard';
-import { shardOf } from '../store/shard';
+import { shardOf } from '../contract/shard';
 
-/** One scheduler per cluster; this deployment serves the cluster named "default". */
-export const cluster = (env: Env) => env.CLUSTER.get(env.CLUSTER.idFromName('default'));
+export { clusterOf as cluster } from '../cluster/stub';
 export const storeShards = (env: Env) => settingsOf(env).storeShards;
 export const storeFor = (env: Env, key: string) => env.STORE.get(env.STORE.idFromName(`shard-${shardOf(key, storeShards(env))}`));
 export const storeShard = (env: Env, i: number) => env.STORE.get(env.STORE.idFromName(`shard-${i}`));

@@ -9,6 +9,8 @@ export const LIMITS = {
   maxIdLength: 200,
   maxKeyLength: 1024,
   maxValueBytes: 1024 * 1024,
+  /** One message on the store's WebSocket; a bigger value goes over HTTP (the Workers message cap is 1 MiB). */
+  maxStoreSocketMessageBytes: 256 * 1024,
   maxInlinePayloadBytes: 8 * 1024 * 1024,
   maxArtifactBytes: 100 * 1024 * 1024,
   /** A JSON request body (a DAG of inline scripts is the big one). */
@@ -38,6 +40,14 @@ export const ErrorCode = z.enum([
   'internal',
 ]);
 export type ErrorCode = z.output<typeof ErrorCode>;
+
+/** A zod error as one line a person can act on: the first few issues, each with its path. */
+export function describeIssues(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`)
+    .join('; ');
+}
 
 export const ErrorBody = z.object({
   error: z.object({ code: ErrorCode, message: z.string() }),

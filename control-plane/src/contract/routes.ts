@@ -15,7 +15,7 @@ import {
 } from './agents';
 import { DagListResponse, DagView, DagWaitResponse, DecisionRequest, JobListResponse, JobResponse, ListDagsQuery, NameDagRequest, ListJobsQuery, SubmitDagRequest, SubmitDagResponse, SubmitJobRequest, WaitJobQuery } from './jobs';
 import { AppendLogsRequest, AppendLogsResponse, FollowLogsQuery, LogsQuery, LogsResponse } from './logs';
-import { KeyListQuery, KeyListResponse, KeyQuery, KvGetResponse, KvPutRequest, SAddRequest, SAddResponse, SMembersResponse } from './store';
+import { KeyListQuery, KeyListResponse, KeyQuery, KvGetResponse, KvPutRequest, SAddRequest, SAddResponse, SMembersResponse, StoreSocketInfo, StoreSocketQuery } from './store';
 import { DemandResponse } from './resources';
 import { RunScheduleResponse, ScheduleListResponse, ScheduleResponse, ScheduleSpec } from './schedules';
 import { ArtifactListResponse, ArtifactPutResponse, BlobPutResponse, StatsResponse } from './stats';
@@ -89,6 +89,14 @@ export const ROUTES = {
   kvDelete: { method: 'delete', path: '/v1/store/kv', role: 'any', summary: 'Delete a key', query: KeyQuery, response: Ok },
   sadd: { method: 'post', path: '/v1/store/sets', role: 'any', summary: 'Add a member to a set', body: SAddRequest, response: SAddResponse },
   smembers: { method: 'get', path: '/v1/store/sets', role: 'any', summary: 'Members of a set', query: KeyQuery, response: SMembersResponse },
+  storeSocket: {
+    method: 'get',
+    path: '/v1/store/socket',
+    role: 'any',
+    summary: 'The store over a WebSocket: with `Upgrade: websocket` and ?shard=N, a socket to that shard (contract/store.ts StoreSocketRequest); without, how many shards there are',
+    query: StoreSocketQuery,
+    response: StoreSocketInfo,
+  },
   listKeys: { method: 'get', path: '/v1/store/keys', role: 'any', summary: 'Keys by prefix, strings and sets', query: KeyListQuery, response: KeyListResponse },
 
   putArtifact: { method: 'put', path: '/v1/artifacts/{name}', role: 'any', summary: 'Upload a named artifact (raw body)', rawBody: true, response: ArtifactPutResponse },

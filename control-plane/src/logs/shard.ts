@@ -4,7 +4,7 @@
  * shard sweeps the logs that have been silent for a whole retention period with one alarm.
  */
 import type { LogLine } from '../contract/logs';
-import { shardOf } from '../store/shard';
+import { shardOf } from '../contract/shard';
 
 /**
  * Fixed for the life of a deployment: changing it re-maps every job to another shard, and the

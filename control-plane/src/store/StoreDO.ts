@@ -1,9 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
+import { storeKeyDecision } from '../core/approval';
+import { clusterOf } from '../cluster/stub';
 import type { Env } from '../env';
+import { answerStoreMessage, homeOf, HOME_HEADER, type SocketHome } from './socket';
 
-/** One shard of TitanStore: strings and sets, byte-exact UTF-8. */
+/** One shard of TitanStore: strings and sets, byte-exact UTF-8; over RPC and over its WebSocket. */
 export class StoreDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** Each socket's home, read once from its attachment (which outlives hibernation; this map does not). */
+  private readonly homes = new WeakMap<WebSocket, SocketHome>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -12,6 +17,34 @@ export class StoreDO extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS sets (key TEXT NOT NULL, member TEXT NOT NULL, PRIMARY KEY (key, member));
     `);
+  }
+
+  /**
+   * A socket to this shard (api/store.ts: the Worker checked the token and the shard, and names
+   * the home). Hibernatable: an idle socket costs this object nothing.
+   */
+  override async fetch(req: Request): Promise<Response> {
+    const home = homeOf(req.headers.get(HOME_HEADER));
+    if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket' || !home) return new Response('a store socket is opened through /v1/store/socket', { status: 426 });
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment(home);
+    this.homes.set(server, home);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    let home = this.homes.get(ws);
+    if (!home) this.homes.set(ws, (home = ws.deserializeAttachment() as SocketHome));
+    // Sent after the write: the output gate holds it until the write is durable, as with RPC replies.
+    ws.send(JSON.stringify(await answerStoreMessage(this, home, message)));
+  }
+
+  /** A set, and what a put means beyond the store: a gate's key (the original SDK's protocol) decides the gate. */
+  async putValue(key: string, value: string): Promise<void> {
+    this.put(key, value);
+    const gate = storeKeyDecision(key, value);
+    if (gate) await clusterOf(this.env).decideByStoreKey(gate.gate, gate.decision);
   }
 
   put(key: string, value: string): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FINAL_STATUSES, isBase64, isFinalStatus, isSafeName, isSafeRelativePath, JobSpec, JobState, TERMINAL_STATES, userStatus } from '../../../control-plane/src/contract';
-import { shardOf } from '../../../control-plane/src/store/shard';
+import { shardOf } from '../../../control-plane/src/contract/shard';
 
 describe('status mapping', () => {
   it('shows retries as PENDING and the final failure as FAILED', () => {
