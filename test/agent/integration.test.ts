@@ -250,12 +250,15 @@ describe.skipIf(!hasLocalControlPlane)('agent lifecycle', { timeout: 60_000 }, (
     cleanups.push(() => p.proc.kill('SIGKILL'));
     await p.ready;
     expect(p.output()).toMatch(/agent graceful ready \(GENERAL.*, 4 slots\)/);
-    const { job } = await c.client.submitJob(py('import time\nprint("start", flush=True)\ntime.sleep(1.5)\nprint("end")\n'));
+    // Store calls through the agent's bridge first: its store sockets are open when the stop comes.
+    const code = 'import time\nfrom titan_sdk import TitanClient\nfor i in range(30):\n    TitanClient().store_put(f"drain-{i}", str(i))\n    time.sleep(0.01)\nprint("start", flush=True)\ntime.sleep(1.5)\nprint("end")\n';
+    const { job } = await c.client.submitJob(py(code));
     await waitFor('the job to start', async () => (await logText(c.client, job.id)).includes('start'));
     const exited = new Promise<number | null>((r) => p.proc.on('exit', r));
     p.proc.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect((await c.client.getJob(job.id)).job.state).toBe('COMPLETED');
+    expect(await c.client.kvGet('drain-29')).toBe('29');
     const agents = (await c.client.listAgents()).agents.filter((a) => a.name === 'graceful' && a.alive);
     expect(agents).toEqual([]);
   });

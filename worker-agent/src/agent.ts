@@ -233,6 +233,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       await Promise.race([client.deregister(registration.id).catch((err: Error) => log(`deregister failed: ${err.message}`)), sleep(1000)]);
     }
     await Promise.race([bridge?.close().catch(() => {}), sleep(500)]);
+    await bridgeClient.close().catch(() => {}); // its store sockets (the dispatcher is shared: destroyed next)
     await dispatcher.destroy().catch(() => {});
     await Promise.race([loops, sleep(500)]);
   }
