@@ -34,6 +34,8 @@ export function resendableOp(op: StoreSocketOp): boolean {
 
 /** After a socket could not be opened, or the shard count not learnt, HTTP only for this long. */
 const RETRY_AFTER_MS = 5_000;
+/** After a socket left a call unanswered (something on the way swallows messages), HTTP only for this long. */
+const SILENT_RETRY_AFTER_MS = 60_000;
 
 export interface StoreSocketOptions {
   /** The control plane's base URL (http or https). */
@@ -88,11 +90,16 @@ export class StoreSockets {
 
   private connect(shard: number): void {
     const url = `${this.o.url.replace(/^http/, 'ws')}/v1/store/socket?shard=${shard}`;
-    const s = new ShardSocket(url, this.o.token, this.o.timeoutMs, () => {
-      if (this.open.get(shard) === s) this.open.delete(shard);
-      if (!s.everOpened) this.quietUntil = Date.now() + RETRY_AFTER_MS;
-    });
-    this.open.set(shard, s);
+    try {
+      const s = new ShardSocket(url, this.o.token, this.o.timeoutMs, () => {
+        if (this.open.get(shard) === s) this.open.delete(shard);
+        const quiet = s.silent ? SILENT_RETRY_AFTER_MS : s.everOpened ? 0 : RETRY_AFTER_MS;
+        this.quietUntil = Math.max(this.quietUntil, Date.now() + quiet);
+      });
+      this.open.set(shard, s);
+    } catch {
+      this.quietUntil = Date.now() + RETRY_AFTER_MS; // a URL the WebSocket client refuses: HTTP it is
+    }
   }
 }
 
@@ -108,6 +115,8 @@ class ShardSocket {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   everOpened = false;
+  /** A call went unanswered within the timeout. */
+  silent = false;
   gone = false;
 
   constructor(
@@ -136,7 +145,8 @@ class ShardSocket {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new StoreSocketLost(`no answer within ${this.timeoutMs} ms on the store socket`, false));
-        this.close(); // stuck: the next call opens a fresh one
+        this.silent = true;
+        this.close(); // stuck: HTTP for a while (SILENT_RETRY_AFTER_MS)
       }, this.timeoutMs);
       timer.unref();
       this.pending.set(id, { op: call.op, resolve, reject, timer });
