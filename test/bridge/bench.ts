@@ -58,6 +58,33 @@ async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<{ 
   return { p50: pct(ms, 50), p99: pct(ms, 99), perSec: Math.round((n / (performance.now() - t0)) * 1000) };
 }
 
+/** The bridge's client, with how long each KV_SET / KV_GET waited on the control plane while recording. */
+function storeWaits(client: TitanHttpClient) {
+  let rec: { put: number[]; get: number[] } | null = null;
+  const timed =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>, into: 'put' | 'get') =>
+    async (...a: A): Promise<R> => {
+      const t = performance.now();
+      const r = await fn(...a);
+      rec?.[into].push(performance.now() - t);
+      return r;
+    };
+  const kvPut = timed(client.kvPut.bind(client), 'put');
+  const kvGet = timed(client.kvGet.bind(client), 'get');
+  const wrapped = new Proxy(client, {
+    get: (target, prop) => (prop === 'kvPut' ? kvPut : prop === 'kvGet' ? kvGet : Reflect.get(target, prop, target)),
+  });
+  return {
+    client: wrapped,
+    start: () => void (rec = { put: [], get: [] }),
+    stop: () => {
+      const r = rec!;
+      rec = null;
+      return r;
+    },
+  };
+}
+
 function expectText(want: string | RegExp) {
   return (r: { text: string }) => {
     if (typeof want === 'string' ? r.text !== want : !want.test(r.text)) throw new Error(`unexpected reply: ${r.text.slice(0, 200)}`);
@@ -79,7 +106,8 @@ export async function benchBridge(cp: { url: string; clientToken: string }): Pro
   // same calls over plain HTTP.
   const client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, ...BRIDGE_CLIENT });
   const http = new TitanHttpClient({ url: cp.url, token: cp.clientToken, timeoutMs: 7_000 });
-  const bridge = await startBridge({ client, port: 0 });
+  const waits = storeWaits(client);
+  const bridge = await startBridge({ client: waits.client, port: 0 });
   const out: Record<string, number> = {};
   const tag = `bench-${process.pid}-${Date.now()}`;
   const value = 'v'.repeat(100);
@@ -87,7 +115,16 @@ export async function benchBridge(cp: { url: string; clientToken: string }): Pro
     // warm-up: connections to the control plane, DO instances, store sockets
     for (let i = 0; i < 200; i++) await request(bridge.port, OP.KV_SET, `${tag}:warm${i}|x`); // every shard: its store socket opens
 
+    waits.start();
     Object.assign(out, await pythonStoreBench(bridge.port, N_NEW));
+    // Of each Python call, how long the bridge waited on the control plane; the rest is Python, the bridge and the hand-offs.
+    const w = waits.stop();
+    Object.assign(out, {
+      py_kv_set_control_plane_p50_ms: pct(w.put, 50),
+      py_kv_set_outside_p50_ms: Math.round((out.py_kv_set_new_conn_p50_ms! - pct(w.put, 50)) * 1000) / 1000,
+      py_kv_get_control_plane_p50_ms: pct(w.get, 50),
+      py_kv_get_outside_p50_ms: Math.round((out.py_kv_get_new_conn_p50_ms! - pct(w.get, 50)) * 1000) / 1000,
+    });
 
     const setNew = await timed(N_NEW, (i) => request(bridge.port, OP.KV_SET, `${tag}:n${i}|${value}`).then(expectText('OK')));
     const getNew = await timed(N_NEW, (i) => request(bridge.port, OP.KV_GET, `${tag}:n${i}`).then(expectText(value)));
