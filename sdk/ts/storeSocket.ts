@@ -34,7 +34,7 @@ export function resendableOp(op: StoreSocketOp): boolean {
 
 /** After a socket could not be opened, or the shard count not learnt, HTTP only for this long. */
 const RETRY_AFTER_MS = 5_000;
-/** After a socket left a call unanswered (something on the way swallows messages), HTTP only for this long. */
+/** After a socket left a call unanswered (something on the way swallows messages), or the control plane has no socket route, HTTP only for this long. */
 const SILENT_RETRY_AFTER_MS = 60_000;
 
 export interface StoreSocketOptions {
@@ -83,7 +83,8 @@ export class StoreSockets {
       .describe()
       .then(
         (info) => void (this.shards = info.shards),
-        () => void (this.quietUntil = Date.now() + RETRY_AFTER_MS), // e.g. a control plane from before the socket
+        // Refused (a control plane from before the socket: 404) will not change soon; unreachable may.
+        (err) => void (this.quietUntil = Date.now() + (err instanceof TitanApiError ? SILENT_RETRY_AFTER_MS : RETRY_AFTER_MS)),
       )
       .finally(() => (this.learning = false));
   }

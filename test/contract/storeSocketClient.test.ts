@@ -20,13 +20,15 @@ afterEach(async () => {
 });
 
 /** A control plane's store routes in miniature; `socket`: whether it has the socket route, and accepts upgrades (then stays silent). */
-async function standIn(socket: boolean): Promise<{ url: string; upgrades: () => number; httpCalls: () => number }> {
+async function standIn(socket: boolean): Promise<{ url: string; upgrades: () => number; httpCalls: () => number; described: () => number }> {
   const kv = new Map<string, string>();
   let upgrades = 0;
   let httpCalls = 0;
+  let described = 0;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (url.pathname === '/v1/store/socket') described++;
     if (url.pathname === '/v1/store/socket') return socket ? json(200, { shards: 2, maxMessageBytes: 262144 }) : json(404, { error: { code: 'not_found', message: 'no route' } });
     if (url.pathname !== '/v1/store/kv') return json(404, { error: { code: 'not_found', message: 'no route' } });
     httpCalls++;
@@ -48,7 +50,7 @@ async function standIn(socket: boolean): Promise<{ url: string; upgrades: () => 
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, upgrades: () => upgrades, httpCalls: () => httpCalls };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, upgrades: () => upgrades, httpCalls: () => httpCalls, described: () => described };
 }
 
 describe('a client with storeSocket', () => {
@@ -60,6 +62,7 @@ describe('a client with storeSocket', () => {
       for (let i = 0; i < 10; i++) expect(await c.kvGet(`k${i}`)).toBe(`v${i}`);
       expect(c.storeCalls).toEqual({ socket: 0, http: 20 });
       expect(s.upgrades()).toBe(0);
+      expect(s.described()).toBe(1); // asked once, not again on every call
     } finally {
       await c.close();
     }
