@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { storeKeyDecision } from '../core/approval';
 import { clusterOf } from '../cluster/stub';
 import type { Env } from '../env';
+import { kvNeedsRebuild, KV_TABLE, SETS_TABLE } from './schema';
 import { answerStoreMessage, homeOf, HOME_HEADER, type SocketHome } from './socket';
 
 /** One shard of TitanStore: strings and sets, byte-exact UTF-8; over RPC and over its WebSocket. */
@@ -13,10 +14,17 @@ export class StoreDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS sets (key TEXT NOT NULL, member TEXT NOT NULL, PRIMARY KEY (key, member));
-    `);
+    const kv = this.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'kv'").toArray()[0]?.sql ?? null;
+    // A shard written before strings moved to WITHOUT ROWID (store/schema.ts): rebuilt once, whole or not at all.
+    if (kvNeedsRebuild(kv)) {
+      ctx.storage.transactionSync(() => {
+        this.sql.exec(`CREATE TABLE ${KV_TABLE.replace(/^kv /, 'kv_rebuilt ')}`);
+        this.sql.exec('INSERT INTO kv_rebuilt (key, value, updated) SELECT key, value, updated FROM kv');
+        this.sql.exec('DROP TABLE kv');
+        this.sql.exec('ALTER TABLE kv_rebuilt RENAME TO kv');
+      });
+    }
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS ${KV_TABLE}; CREATE TABLE IF NOT EXISTS ${SETS_TABLE};`);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../control-plane/src/contract/common';
 import { shardOf } from '../../../control-plane/src/contract/shard';
+import { KV_TABLE, kvNeedsRebuild } from '../../../control-plane/src/store/schema';
 import { answerStoreMessage, homeOf, type StoreOps } from '../../../control-plane/src/store/socket';
 
 /** One shard's operations over maps: what answerStoreMessage asked of it is what it did. */
@@ -78,5 +79,14 @@ describe('homeOf', () => {
   it('reads shard/shards, and nothing out of range', () => {
     expect(homeOf('3/16')).toEqual({ shard: 3, shards: 16 });
     for (const bad of [null, '', '16/16', '1/0', 'a/b', '1/2/3', '-1/4']) expect(homeOf(bad)).toBeNull();
+  });
+});
+
+describe('kvNeedsRebuild', () => {
+  it('rebuilds the rowid form only, and nothing that is not there', () => {
+    expect(kvNeedsRebuild('CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated INTEGER NOT NULL)')).toBe(true);
+    expect(kvNeedsRebuild(`CREATE TABLE ${KV_TABLE}`)).toBe(false);
+    expect(kvNeedsRebuild('CREATE TABLE kv (key TEXT PRIMARY KEY) without  rowid')).toBe(false);
+    expect(kvNeedsRebuild(null)).toBe(false);
   });
 });
