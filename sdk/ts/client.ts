@@ -275,7 +275,7 @@ export class TitanHttpClient {
       return a;
     } catch (err) {
       if (!(err instanceof StoreSocketLost)) throw err;
-      if (err.resend && resendableOp(call.op)) return (this.storeCalls.http++, null);
+      if (err.resend && (err.untouched || resendableOp(call.op))) return (this.storeCalls.http++, null);
       throw new TitanUnreachableError(`control plane unreachable: ${err.message} (${this.url})`, err);
     }
   }

@@ -13,11 +13,15 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export type StoreCall = DistributiveOmit<StoreSocketRequest, 'id'>;
 export type StoreAnswer = Exclude<StoreSocketReply, { error: unknown }>;
 
-/** The socket went with the call on it (`resend`: it closed, so HTTP may take the call) or never answered. */
+/**
+ * The socket went with the call on it (`resend`: it closed, so HTTP may take the call) or never
+ * answered; `untouched`: the server refused the call without doing anything, so HTTP may take any op.
+ */
 export class StoreSocketLost extends Error {
   constructor(
     message: string,
     readonly resend: boolean,
+    readonly untouched = false,
   ) {
     super(message);
     this.name = 'StoreSocketLost';
@@ -65,9 +69,20 @@ export class StoreSockets {
     }
     const shard = shardOf(call.key, this.shards);
     const s = this.open.get(shard);
-    if (s?.usable) return s.send(call);
+    if (s?.usable) return s.send(call)?.catch((err) => this.misrouted(err)) ?? null;
     if (!s || s.gone) this.connect(shard);
     return null;
+  }
+
+  /** A shard refused a key as another's (409): the shard count changed; learn it again, on fresh sockets. */
+  private misrouted(err: unknown): never {
+    if (err instanceof TitanApiError && err.status === 409) {
+      this.shards = null;
+      for (const s of this.open.values()) s.close();
+      this.open.clear();
+      throw new StoreSocketLost(err.message, true, true);
+    }
+    throw err;
   }
 
   close(): void {

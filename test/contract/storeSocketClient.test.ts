@@ -19,8 +19,31 @@ afterEach(async () => {
   }
 });
 
-/** A control plane's store routes in miniature; `socket`: whether it has the socket route, and accepts upgrades (then stays silent). */
-async function standIn(socket: boolean): Promise<{ url: string; upgrades: () => number; httpCalls: () => number; described: () => number }> {
+/** The text messages of client frames (masked, under 64 KiB), as they arrive whole on loopback. */
+function* clientFrames(buf: Buffer): Generator<string> {
+  for (let at = 0; at < buf.length; ) {
+    let len = buf[at + 1]! & 0x7f;
+    let head = 2;
+    if (len === 126) (len = buf.readUInt16BE(at + 2)), (head = 4);
+    const mask = buf.subarray(at + head, at + head + 4);
+    const body = Buffer.from(buf.subarray(at + head + 4, at + head + 4 + len).map((b, i) => b ^ mask[i % 4]!));
+    if ((buf[at]! & 0x0f) === 1) yield body.toString('utf8'); // text; a close frame ends it
+    at += head + 4 + len;
+  }
+}
+
+/** A server text frame (unmasked). */
+const serverFrame = (text: string) => {
+  const body = Buffer.from(text);
+  return Buffer.concat([Buffer.from(body.length < 126 ? [0x81, body.length] : [0x81, 126, body.length >> 8, body.length & 0xff]), body]);
+};
+
+/**
+ * A control plane's store routes in miniature. `socket`: false, no socket route; 'silent', it
+ * accepts upgrades and answers no message; 'misroute', it refuses every message as another shard's
+ * (409), as shards do after STORE_SHARDS changed.
+ */
+async function standIn(socket: false | 'silent' | 'misroute'): Promise<{ url: string; upgrades: () => number; httpCalls: () => number; described: () => number }> {
   const kv = new Map<string, string>();
   let upgrades = 0;
   let httpCalls = 0;
@@ -46,7 +69,13 @@ async function standIn(socket: boolean): Promise<{ url: string; upgrades: () => 
     sock.on('error', () => {}); // the client resets it when it gives up
     const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     sock.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-    sock.on('data', () => {}); // reads every message, answers none
+    sock.on('data', (buf: Buffer) => {
+      if (socket !== 'misroute') return; // silent: reads every message, answers none
+      for (const text of clientFrames(buf)) {
+        const { id } = JSON.parse(text) as { id: number };
+        sock.write(serverFrame(JSON.stringify({ id, error: { status: 409, code: 'conflict', message: 'key is kept by shard 1 of 3; this socket is shard 0' } })));
+      }
+    });
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -68,8 +97,27 @@ describe('a client with storeSocket', () => {
     }
   });
 
+  it('a shard that refuses a key as another\'s: the call goes over HTTP (even SADD: nothing was done), the shard count is asked again', async () => {
+    const s = await standIn('misroute');
+    const c = new TitanHttpClient({ url: s.url, token: 't', storeSocket: true });
+    try {
+      await c.kvPut('a', '1'); // learns the shard count
+      await c.kvPut('a', '1'); // opens the socket
+      await new Promise((r) => setTimeout(r, 100));
+      expect(s.described()).toBe(1);
+      expect(await c.kvGet('a')).toBe('1'); // refused over the socket, answered over HTTP
+      expect(s.described()).toBe(1);
+      await c.kvGet('a'); // the count is asked again
+      await new Promise((r) => setTimeout(r, 50));
+      expect(s.described()).toBe(2);
+      expect(c.storeCalls.socket).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('a socket that never answers: the call fails within the timeout as an HTTP call would, and the next ones go over HTTP', async () => {
-    const s = await standIn(true);
+    const s = await standIn('silent');
     const c = new TitanHttpClient({ url: s.url, token: 't', storeSocket: true, timeoutMs: 300 });
     try {
       await c.kvPut('a', '1'); // learns the shard count (over HTTP meanwhile)

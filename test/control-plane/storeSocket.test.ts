@@ -75,7 +75,7 @@ describe('the store socket', () => {
   it('refuses a key kept by another shard and bad messages, storing nothing, and stays usable', async () => {
     const s = await openSocket(2);
     const foreign = keyOn(3, 'foreign');
-    expect(await s.send({ id: 1, op: 'put', key: foreign, value: 'v' })).toMatchObject({ id: 1, error: { status: 400, code: 'bad_request' } });
+    expect(await s.send({ id: 1, op: 'put', key: foreign, value: 'v' })).toMatchObject({ id: 1, error: { status: 409, code: 'conflict' } });
     expect(await cp.client.kvGet(foreign)).toBeNull();
     expect(await s.send('{not json', null)).toMatchObject({ id: null, error: { status: 400 } });
     expect(await s.send({ id: 2, op: 'put', key: keyOn(2, 'big'), value: 'x'.repeat(300 * 1024) })).toMatchObject({ id: 2, error: { status: 413 } });

@@ -54,7 +54,8 @@ export async function answerStoreMessage(ops: StoreOps, home: SocketHome, raw: s
   if (!parsed.success) return refuse(id, 400, 'bad_request', describeIssues(parsed.error));
   const m = parsed.data;
   const owner = shardOf(m.key, home.shards);
-  if (owner !== home.shard) return refuse(m.id, 400, 'bad_request', `key ${JSON.stringify(m.key.slice(0, 100))} is kept by shard ${owner}; this socket is shard ${home.shard}`);
+  // 409, not 400: the client's idea of the shards is out of date (a redeploy changed STORE_SHARDS), nothing was done.
+  if (owner !== home.shard) return refuse(m.id, 409, 'conflict', `key ${JSON.stringify(m.key.slice(0, 100))} is kept by shard ${owner} of ${home.shards}; this socket is shard ${home.shard}`);
   try {
     return await answer(ops, m);
   } catch (err) {

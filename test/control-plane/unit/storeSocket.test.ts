@@ -50,7 +50,7 @@ describe('answerStoreMessage', () => {
     const ops = memoryShard();
     const other = keyOn(2);
     const r = await send(ops, { id: 9, op: 'put', key: other, value: 'v' });
-    expect(r).toMatchObject({ id: 9, error: { status: 400, code: 'bad_request' } });
+    expect(r).toMatchObject({ id: 9, error: { status: 409, code: 'conflict' } });
     expect('error' in r && r.error.message).toContain('shard 2');
     expect(ops.kv.size).toBe(0);
   });
