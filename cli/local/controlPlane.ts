@@ -208,11 +208,9 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       // Miniflare's dispose kills workerd and waits for it; should that wait hang, kill it ourselves.
       const disposed = mf.dispose().then(() => true);
       const late = new Promise<false>((r) => setTimeout(() => r(false), DISPOSE_WAIT_MS).unref());
-      if (!(await Promise.race([disposed, late]))) {
-        opts.log?.(`the local runtime did not stop within ${DISPOSE_WAIT_MS / 1000} s: killed`);
-        kill();
-      }
-      guard.unguard();
+      if (await Promise.race([disposed, late])) return guard.unguard();
+      opts.log?.(`the local runtime did not stop within ${DISPOSE_WAIT_MS / 1000} s: killed`);
+      kill(); // unguards too
     },
     kill,
   };

@@ -8,7 +8,10 @@
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const CUT = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
+/** RFC 9110's idempotent methods: a second arrival changes nothing more than the first. */
+export const idempotent = (method: string): boolean => IDEMPOTENT.has(method.toUpperCase());
+
 export function mayResend(method: string, code: unknown): boolean {
   if (code === 'ECONNREFUSED') return true;
-  return typeof code === 'string' && CUT.has(code) && IDEMPOTENT.has(method.toUpperCase());
+  return typeof code === 'string' && CUT.has(code) && idempotent(method);
 }

@@ -6,8 +6,10 @@
  */
 import { WebSocket } from 'undici';
 import { TitanApiError } from '../../control-plane/src/contract/call';
+import { ROUTES, type RouteName } from '../../control-plane/src/contract/routes';
 import { shardOf } from '../../control-plane/src/contract/shard';
 import { fitsStoreSocket, StoreSocketReply, type StoreSocketOp, type StoreSocketRequest } from '../../control-plane/src/contract/store';
+import { idempotent } from './resend';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type StoreCall = DistributiveOmit<StoreSocketRequest, 'id'>;
@@ -28,12 +30,16 @@ export class StoreSocketLost extends Error {
   }
 }
 
+/** The HTTP route that does what each socket op does. */
+const ROUTE_OF: Record<StoreSocketOp, RouteName> = { get: 'kvGet', put: 'kvPut', delete: 'kvDelete', sadd: 'sadd', smembers: 'smembers' };
+
 /**
- * Whether a call lost with its socket may go again over HTTP: every op but SADD, whose answer
- * (added or not) would be wrong the second time; the HTTP client does not resend its POST either.
+ * Whether a call lost with its socket may go again over HTTP: when its route's method is
+ * idempotent (resend.ts), the rule the HTTP client keeps for a cut connection. Not SADD (a POST),
+ * whose answer (added or not) would be wrong the second time.
  */
 export function resendableOp(op: StoreSocketOp): boolean {
-  return op !== 'sadd';
+  return idempotent(ROUTES[ROUTE_OF[op]].method);
 }
 
 /** After a socket could not be opened, or the shard count not learnt, HTTP only for this long. */
@@ -78,8 +84,7 @@ export class StoreSockets {
   private misrouted(err: unknown): never {
     if (err instanceof TitanApiError && err.status === 409) {
       this.shards = null;
-      for (const s of this.open.values()) s.close();
-      this.open.clear();
+      this.closeAll();
       throw new StoreSocketLost(err.message, true, true);
     }
     throw err;
@@ -87,6 +92,10 @@ export class StoreSockets {
 
   close(): void {
     this.closed = true;
+    this.closeAll();
+  }
+
+  private closeAll(): void {
     for (const s of this.open.values()) s.close();
     this.open.clear();
   }
@@ -119,8 +128,9 @@ export class StoreSockets {
   }
 }
 
+const errorOf = (e: { status: number; code: string; message: string }) => new TitanApiError(e.status, e.code, e.message);
+
 interface Pending {
-  op: StoreSocketOp;
   resolve: (a: StoreAnswer) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
@@ -165,18 +175,13 @@ class ShardSocket {
         this.close(); // stuck: HTTP for a while (SILENT_RETRY_AFTER_MS)
       }, this.timeoutMs);
       timer.unref();
-      this.pending.set(id, { op: call.op, resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer });
       this.ws.send(text);
     });
   }
 
   close(): void {
     this.lost('the store socket was closed');
-    try {
-      this.ws.close();
-    } catch {
-      /* already closing */
-    }
   }
 
   private answer(data: unknown): void {
@@ -190,12 +195,12 @@ class ShardSocket {
     if (!p) {
       // An error that names no call (the server could not read one): nothing else can be trusted on
       // this socket. An answer to a call that timed out meanwhile is just late.
-      if (reply.id === null && 'error' in reply) this.fail(new TitanApiError(reply.error.status, reply.error.code, reply.error.message));
+      if (reply.id === null && 'error' in reply) this.fail(errorOf(reply.error));
       return;
     }
     this.pending.delete(reply.id!);
     clearTimeout(p.timer);
-    if ('error' in reply) p.reject(new TitanApiError(reply.error.status, reply.error.code, reply.error.message));
+    if ('error' in reply) p.reject(errorOf(reply.error));
     else p.resolve(reply);
   }
 
@@ -214,6 +219,7 @@ class ShardSocket {
       p.reject(err);
     }
     this.pending.clear();
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.close();
+    // Opening or open: close it (closing an opening socket abandons the handshake).
+    if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close();
   }
 }

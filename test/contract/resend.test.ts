@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mayResend } from '../../sdk/ts/resend';
+import { resendableOp } from '../../sdk/ts/storeSocket';
 
 describe('mayResend', () => {
   it('sends any call again when the connection was refused: nothing left', () => {
@@ -18,5 +19,12 @@ describe('mayResend', () => {
 
   it('leaves other failures to the caller', () => {
     for (const code of ['ETIMEDOUT', 'ENOTFOUND', 'UND_ERR_HEADERS_TIMEOUT', undefined, 42]) expect(mayResend('GET', code)).toBe(false);
+  });
+});
+
+describe('resendableOp', () => {
+  it("follows the method of the op's HTTP route: everything but SADD (a POST) may go again", () => {
+    for (const op of ['get', 'put', 'delete', 'smembers'] as const) expect(resendableOp(op)).toBe(true);
+    expect(resendableOp('sadd')).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { storeKeyDecision } from '../core/approval';
 import { clusterOf } from '../cluster/stub';
 import type { Env } from '../env';
-import { kvNeedsRebuild, KV_TABLE, SETS_TABLE } from './schema';
+import { kvNeedsRebuild, kvTable, SETS_TABLE } from './schema';
 import { answerStoreMessage, homeOf, HOME_HEADER, type SocketHome } from './socket';
 
 /** One shard of TitanStore: strings and sets, byte-exact UTF-8; over RPC and over its WebSocket. */
@@ -18,13 +18,13 @@ export class StoreDO extends DurableObject<Env> {
     // A shard written before strings moved to WITHOUT ROWID (store/schema.ts): rebuilt once, whole or not at all.
     if (kvNeedsRebuild(kv)) {
       ctx.storage.transactionSync(() => {
-        this.sql.exec(`CREATE TABLE ${KV_TABLE.replace(/^kv /, 'kv_rebuilt ')}`);
+        this.sql.exec(`CREATE TABLE ${kvTable('kv_rebuilt')}`);
         this.sql.exec('INSERT INTO kv_rebuilt (key, value, updated) SELECT key, value, updated FROM kv');
         this.sql.exec('DROP TABLE kv');
         this.sql.exec('ALTER TABLE kv_rebuilt RENAME TO kv');
       });
     }
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS ${KV_TABLE}; CREATE TABLE IF NOT EXISTS ${SETS_TABLE};`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS ${kvTable()}; CREATE TABLE IF NOT EXISTS ${SETS_TABLE};`);
   }
 
   /**

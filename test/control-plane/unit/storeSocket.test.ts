@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../control-plane/src/contract/common';
 import { shardOf } from '../../../control-plane/src/contract/shard';
-import { KV_TABLE, kvNeedsRebuild } from '../../../control-plane/src/store/schema';
+import { kvNeedsRebuild, kvTable } from '../../../control-plane/src/store/schema';
 import { answerStoreMessage, homeOf, type StoreOps } from '../../../control-plane/src/store/socket';
 
 /** One shard's operations over maps: what answerStoreMessage asked of it is what it did. */
@@ -85,7 +85,7 @@ describe('homeOf', () => {
 describe('kvNeedsRebuild', () => {
   it('rebuilds the rowid form only, and nothing that is not there', () => {
     expect(kvNeedsRebuild('CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated INTEGER NOT NULL)')).toBe(true);
-    expect(kvNeedsRebuild(`CREATE TABLE ${KV_TABLE}`)).toBe(false);
+    expect(kvNeedsRebuild(`CREATE TABLE ${kvTable()}`)).toBe(false);
     expect(kvNeedsRebuild('CREATE TABLE kv (key TEXT PRIMARY KEY) without  rowid')).toBe(false);
     expect(kvNeedsRebuild(null)).toBe(false);
   });
