@@ -104,6 +104,12 @@ async function loadMiniflare(): Promise<typeof import('miniflare')> {
 }
 
 /**
+ * WAL pages each store shard writes when it starts (WAL_RESERVE_PAGES, control-plane/src/lib/walReserve.ts):
+ * past SQLite's 1,000-page checkpoint with a margin, ~4.5 MB.
+ */
+export const LOCAL_WAL_RESERVE_PAGES = 1_100;
+
+/**
  * The control plane in workerd, embedded through Miniflare: the same bundle that deploys, with
  * Durable Objects (SQLite) and R2 persisted under `stateDir`.
  */
@@ -135,11 +141,17 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         compatibilityFlags: compat.flags,
         durableObjects: {
           CLUSTER: { className: 'ClusterDO', useSQLite: true },
-          STORE: { className: 'StoreDO', useSQLite: true },
+          // Store shards stay resident while the runtime runs: workerd would otherwise evict an idle one
+          // after ~10 s, closing its SQLite file (the WAL is deleted on close), so the next call pays
+          // the object's start and its next ~500 puts each an fsync that also grows the WAL (measured:
+          // a put 0.45-0.49 ms growing vs 0.31-0.34 ms once the WAL has wrapped). Sixteen small
+          // objects; the idle recycler still gives memory back by restarting the runtime.
+          STORE: { className: 'StoreDO', useSQLite: true, unsafePreventEviction: true },
           LOGS: { className: 'LogDO', useSQLite: true },
         },
         r2Buckets: ['ARTIFACTS'],
-        bindings: { STORE_SHARDS: '16', ...opts.vars, CLIENT_TOKEN: clientToken, AGENT_TOKEN: agentToken },
+        // WAL_RESERVE_PAGES: each store shard starts with a grown WAL (control-plane/src/lib/walReserve.ts).
+        bindings: { STORE_SHARDS: '16', WAL_RESERVE_PAGES: String(LOCAL_WAL_RESERVE_PAGES), ...opts.vars, CLIENT_TOKEN: clientToken, AGENT_TOKEN: agentToken },
         serviceBindings: { ASSETS: 'titan-dashboard' },
         // Clients reach this worker on its own socket, not through Miniflare's entry worker: that
         // one is a second JavaScript hop on every request (cf blob, header rewrites, request log)

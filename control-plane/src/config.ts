@@ -31,6 +31,12 @@ export interface Settings extends SchedulerConfig {
   logMaxLines: number;
   /** TitanStore shards; changing it re-maps keys, so set it once per deployment. */
   storeShards: number;
+  /**
+   * WAL pages a store shard writes when it starts, so that its puts overwrite a grown, checkpointed
+   * WAL instead of growing one (lib/walReserve.ts). 0 (default, and right on Cloudflare, whose storage
+   * is not a local WAL): off. The local runtime sets it.
+   */
+  walReservePages: number;
 }
 
 interface Setting {
@@ -55,6 +61,7 @@ const SETTINGS = {
   spawnMaxJobs: { env: 'SPAWN_MAX_JOBS', default: 10_000, min: 1 },
   logMaxLines: { env: 'LOG_MAX_LINES', default: 20_000, min: 1 },
   storeShards: { env: 'STORE_SHARDS', default: 16, min: 1 },
+  walReservePages: { env: 'WAL_RESERVE_PAGES', default: 0, min: 0 },
 } as const satisfies Record<keyof Settings, Setting>;
 
 export type SettingsVar = (typeof SETTINGS)[keyof typeof SETTINGS]['env'];

@@ -13,6 +13,7 @@ export interface Env {
   CLIENT_TOKEN?: string;
   AGENT_TOKEN?: string;
   STORE_SHARDS?: string;
+  WAL_RESERVE_PAGES?: string;
   LEASE_TTL_MS?: string;
   HEARTBEAT_MS?: string;
   RETRY_BASE_MS?: string;

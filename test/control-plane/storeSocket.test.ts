@@ -3,6 +3,10 @@
  * answer requests (same data, same refusals, gates decided by their key, durable before the
  * answer), and a client with `storeSocket` uses it, falling back to HTTP whenever it cannot.
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
 import { WebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../control-plane/src/contract/shard';
@@ -57,6 +61,34 @@ describe('the store socket', () => {
     agent.ws.close();
   });
 
+  it('turns down per-message compression when a client offers it (messages are small JSON: deflate only adds time)', async () => {
+    const u = new URL(socketUrl(1).replace(/^ws/, 'http'));
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request({
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        headers: {
+          authorization: `Bearer ${cp.clientToken}`,
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-version': '13',
+          'sec-websocket-key': randomBytes(16).toString('base64'),
+          'sec-websocket-extensions': 'permessage-deflate; client_max_window_bits',
+        },
+      });
+      req.on('upgrade', (r, socket) => {
+        socket.destroy();
+        resolve(r);
+      });
+      req.on('response', (r) => reject(new Error(`no upgrade: ${r.statusCode}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.statusCode).toBe(101);
+    expect(res.headers['sec-websocket-extensions']).toBeUndefined();
+  });
+
   it('answers as the HTTP routes do: what one writes the other reads', async () => {
     const k = keyOn(5, 'sock');
     const s = await openSocket(5);
@@ -94,6 +126,20 @@ describe('the store socket', () => {
     expect((await cp.client.getJob('DAG-sock-gate')).job.state).toBe('COMPLETED');
     s.ws.close();
   });
+
+  it('a shard stays resident through a quiet spell, its SQLite file open (the local runtime does not evict it)', async () => {
+    const k = keyOn(9, 'resident');
+    await cp.client.kvPut(k, 'v');
+    const dir = join(cp.stateDir, 'do', 'titan-StoreDO');
+    const wals = () => readdirSync(dir).filter((f) => f.endsWith('.sqlite-wal') && !f.startsWith('metadata') && statSync(join(dir, f)).size > 0);
+    const before = wals();
+    expect(before.length).toBeGreaterThan(0);
+    // workerd evicts an idle object after ~10 s; closing its database would checkpoint and delete the WAL.
+    await new Promise((r) => setTimeout(r, 13_000));
+    expect(wals()).toEqual(before);
+    expect(existsSync(join(dir, before[0]!))).toBe(true);
+    expect(await cp.client.kvGet(k)).toBe('v');
+  }, 30_000);
 
   it('an answered put survives a crash of the control plane right after', async () => {
     const k = keyOn(7, 'durable');

@@ -1,7 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import { storeKeyDecision } from '../core/approval';
 import { clusterOf } from '../cluster/stub';
+import { settingsOf } from '../config';
 import type { Env } from '../env';
+import { reserveWal } from '../lib/walReserve';
 import { kvNeedsRebuild, kvTable, SETS_TABLE } from './schema';
 import { answerStoreMessage, homeOf, HOME_HEADER, type SocketHome } from './socket';
 
@@ -25,6 +27,7 @@ export class StoreDO extends DurableObject<Env> {
       });
     }
     this.sql.exec(`CREATE TABLE IF NOT EXISTS ${kvTable()}; CREATE TABLE IF NOT EXISTS ${SETS_TABLE};`);
+    reserveWal(this.sql, settingsOf(env).walReservePages);
   }
 
   /**
