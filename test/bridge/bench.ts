@@ -9,8 +9,7 @@
  * close; with a bare connect + close as the floor), the same from Node, over one reused
  * connection, the same calls straight over HTTP for the bridge's overhead, and SUBMIT_DAG of
  * 100 jobs. The Python figures twice: the first calls on a fresh bridge and store (`*_fresh_*`),
- * and in use (the headline: each store shard's WAL past its first wrap, see fillWals, and the
- * code on the path compiled by use).
+ * and in use (the headline: after a discarded run, so the code on the path is compiled by use).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -19,7 +18,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BRIDGE_CLIENT, TitanHttpClient } from '../../sdk/ts/client';
-import { shardOf } from '../../control-plane/src/contract/shard';
 import { OP } from '../../tcp-bridge/src/opcodes';
 import { startBridge } from '../../tcp-bridge/src/server';
 import { Conn, request } from './wire';
@@ -59,26 +57,6 @@ async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<{ 
     ms.push(performance.now() - t);
   }
   return { p50: pct(ms, 50), p99: pct(ms, 99), perSec: Math.round((n / (performance.now() - t0)) * 1000) };
-}
-
-/**
- * A store in use rather than a fresh one: SQLite starts a shard's WAL again from its beginning once
- * ~1,000 commits are in it (4 MB, checkpointed), and from then on a commit writes blocks the file
- * already has; before that every commit first allocates a block, which makes its fsync dearer
- * (measured over the socket: a put 0.44 -> 0.35 ms once every shard had wrapped). 1,100 writes per shard.
- */
-async function fillWals(client: TitanHttpClient, tag: string): Promise<void> {
-  const { shards } = await client.describeStoreSocket();
-  await Promise.all(
-    Array.from({ length: shards }, async (_, shard) => {
-      for (let i = 0, n = 0; n < 1_100; i++) {
-        const key = `${tag}:wal:${i}`;
-        if (shardOf(key, shards) !== shard) continue;
-        await client.kvPut(key, 'w'.repeat(100));
-        n++;
-      }
-    }),
-  );
 }
 
 /** The bridge's client, with how long each KV_SET / KV_GET waited on the control plane while recording. */
@@ -124,11 +102,7 @@ function dagPayload(prefix: string): string {
   }).join(' ; ');
 }
 
-/**
- * `ownStore`: the control plane is the bench's own, so it may fill each store shard's WAL to measure
- * a store in use as well (see `fillWals`); never on someone's cluster (TITAN_URL).
- */
-export async function benchBridge(cp: { url: string; clientToken: string }, ownStore = true): Promise<Record<string, number>> {
+export async function benchBridge(cp: { url: string; clientToken: string }): Promise<Record<string, number>> {
   // As `titan up` and `titan bridge` make it (store calls over the store sockets); `http` for the
   // same calls over plain HTTP.
   const client = new TitanHttpClient({ url: cp.url, token: cp.clientToken, ...BRIDGE_CLIENT });
@@ -145,11 +119,10 @@ export async function benchBridge(cp: { url: string; clientToken: string }, ownS
     // The first calls of a fresh bridge and store.
     const fresh = await pythonStoreBench(bridge.port, N_NEW);
     Object.assign(out, { py_kv_set_new_conn_fresh_p50_ms: fresh.py_kv_set_new_conn_p50_ms, py_kv_get_new_conn_fresh_p50_ms: fresh.py_kv_get_new_conn_p50_ms });
-    // In use, as a program looping on the store finds it: every shard's WAL past its first wrap
-    // (fillWals; only on the bench's own control plane), the code on the path compiled by use (a
+    // In use, as a program looping on the store finds it: the code on the path compiled by use (a
     // run discarded), then measured, with how long the bridge waited on the control plane; the rest
-    // is Python, the bridge and the hand-offs between them.
-    if (ownStore) await fillWals(client, tag);
+    // is Python, the bridge and the hand-offs between them. (A shard's WAL is grown from its start in
+    // the local runtime, lib/walReserve.ts, so fresh and in use differ by the code's warmth only.)
     await pythonStoreBench(bridge.port, N_NEW);
     waits.start();
     Object.assign(out, await pythonStoreBench(bridge.port, N_NEW));
@@ -218,7 +191,7 @@ async function main() {
     };
   }
   try {
-    const figures = await benchBridge(cp, !process.env.TITAN_URL);
+    const figures = await benchBridge(cp);
     for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(28)} ${v}`);
   } finally {
     await stop();
