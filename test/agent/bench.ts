@@ -16,6 +16,8 @@ const TRIVIAL = Buffer.from(TRIVIAL_SOURCE).toString('base64');
 const job = (id: string, parents: string[] = []): JobSpecInput => ({ id, file: 'job.py', payloadB64: TRIVIAL, parents, maxRetries: 0 });
 const ENDED = ['COMPLETED', 'DEAD', 'CANCELLED'];
 const SINGLE_REPS = 30;
+/** Each multi-job workload runs this many times and reports its median, as ray_bench.py does: one run moves with the machine. */
+const WORKLOAD_REPS = 3;
 
 /** The workloads compared with Ray, by the names ray_bench.py gives them. */
 export interface Workloads {
@@ -77,13 +79,20 @@ export function pythonFloor(workdir: string): { python: string; startupMs: numbe
 /** Our side of the comparison: one agent with 4 slots, after one warm-up job (first fork, payload cache). */
 export async function benchWorkloads(c: Cluster, tag = 'w'): Promise<Workloads> {
   await timeDag(c, 'warmup', [job(`${tag}-warm`)]);
-  const independent = await timeDag(c, 'independent100', Array.from({ length: 100 }, (_, i) => job(`${tag}-f${i}`)));
-  const chain = await timeDag(c, 'chain20', Array.from({ length: 20 }, (_, i) => job(`${tag}-c${i}`, i ? [`${tag}-c${i - 1}`] : [])));
+  const median = async (name: string, jobs: (t: string) => JobSpecInput[]) => {
+    const ms: number[] = [];
+    for (let r = 0; r < WORKLOAD_REPS; r++) ms.push(await timeDag(c, name, jobs(`${tag}${r}`)));
+    return round(percentile(ms, 50), 1);
+  };
+  const independent = await median('independent100', (t) => Array.from({ length: 100 }, (_, i) => job(`${t}-f${i}`)));
+  const chain = await median('chain20', (t) => Array.from({ length: 20 }, (_, i) => job(`${t}-c${i}`, i ? [`${t}-c${i - 1}`] : [])));
   const singles: number[] = [];
   for (let i = 0; i < SINGLE_REPS; i++) singles.push(await timeSingle(c, `${tag}-s${i}`));
-  const fan = Array.from({ length: 50 }, (_, i) => job(`${tag}-p${i}`));
-  const fanJoin = await timeDag(c, 'fan50_join', [...fan, job(`${tag}-join`, fan.map((j) => j.id!))]);
-  return { independent100_ms: round(independent, 1), chain20_ms: round(chain, 1), single_p50_ms: round(percentile(singles, 50)), fan50_join_ms: round(fanJoin, 1) };
+  const fanJoin = await median('fan50_join', (t) => {
+    const fan = Array.from({ length: 50 }, (_, i) => job(`${t}-p${i}`));
+    return [...fan, job(`${t}-join`, fan.map((j) => j.id!))];
+  });
+  return { independent100_ms: independent, chain20_ms: chain, single_p50_ms: round(percentile(singles, 50)), fan50_join_ms: fanJoin };
 }
 
 /** The figures to print, and the single agent's workloads for the comparison with Ray. */
