@@ -8,7 +8,7 @@
  * it closes the database, so every start of an object begins growing again. Measured here on a store
  * shard: a put 0.45-0.49 ms while growing, 0.31-0.34 ms after; from Python through the bridge 0.15-0.4
  * ms. One commit of this many pages (a checkpoint follows it) moves the object straight to the second
- * state, for ~25 ms at its start and this many pages kept in the file (rewritten, not added, on later
+ * state, for 15-40 ms at its start and this many pages kept in the file (rewritten, not added, on later
  * starts). Only where storage is a local SQLite WAL (the local runtime), never on Cloudflare.
  */
 
