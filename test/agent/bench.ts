@@ -76,21 +76,25 @@ export function pythonFloor(workdir: string): { python: string; startupMs: numbe
   return { python, startupMs: startup_ms, jobBodyMs: job_body_ms };
 }
 
+/** Median ms of WORKLOAD_REPS runs of a DAG; `jobs` makes each run's jobs from a prefix of its own (`${tag}${run}`). */
+async function medianDag(c: Cluster, name: string, tag: string, jobs: (prefix: string) => JobSpecInput[]): Promise<number> {
+  const ms: number[] = [];
+  for (let r = 0; r < WORKLOAD_REPS; r++) ms.push(await timeDag(c, name, jobs(`${tag}${r}`)));
+  return round(percentile(ms, 50), 1);
+}
+const independent100 = (p: string) => Array.from({ length: 100 }, (_, i) => job(`${p}-f${i}`));
+const chain20 = (p: string) => Array.from({ length: 20 }, (_, i) => job(`${p}-c${i}`, i ? [`${p}-c${i - 1}`] : []));
+
 /** Our side of the comparison: one agent with 4 slots, after one warm-up job (first fork, payload cache). */
 export async function benchWorkloads(c: Cluster, tag = 'w'): Promise<Workloads> {
   await timeDag(c, 'warmup', [job(`${tag}-warm`)]);
-  const median = async (name: string, jobs: (t: string) => JobSpecInput[]) => {
-    const ms: number[] = [];
-    for (let r = 0; r < WORKLOAD_REPS; r++) ms.push(await timeDag(c, name, jobs(`${tag}${r}`)));
-    return round(percentile(ms, 50), 1);
-  };
-  const independent = await median('independent100', (t) => Array.from({ length: 100 }, (_, i) => job(`${t}-f${i}`)));
-  const chain = await median('chain20', (t) => Array.from({ length: 20 }, (_, i) => job(`${t}-c${i}`, i ? [`${t}-c${i - 1}`] : [])));
+  const independent = await medianDag(c, 'independent100', tag, independent100);
+  const chain = await medianDag(c, 'chain20', tag, chain20);
   const singles: number[] = [];
   for (let i = 0; i < SINGLE_REPS; i++) singles.push(await timeSingle(c, `${tag}-s${i}`));
-  const fanJoin = await median('fan50_join', (t) => {
-    const fan = Array.from({ length: 50 }, (_, i) => job(`${t}-p${i}`));
-    return [...fan, job(`${t}-join`, fan.map((j) => j.id!))];
+  const fanJoin = await medianDag(c, 'fan50_join', tag, (p) => {
+    const fan = Array.from({ length: 50 }, (_, i) => job(`${p}-p${i}`));
+    return [...fan, job(`${p}-join`, fan.map((j) => j.id!))];
   });
   return { independent100_ms: independent, chain20_ms: chain, single_p50_ms: round(percentile(singles, 50)), fan50_join_ms: fanJoin };
 }
@@ -113,8 +117,8 @@ export async function benchAgent(pythonZygote = PYTHON_ZYGOTE_DEFAULT): Promise<
     try {
       const tag = `${agents}agent${agents > 1 ? 's' : ''}x4`;
       const w = agents === 1 ? (workloads = await benchWorkloads(c)) : undefined;
-      const flat = w?.independent100_ms ?? (await timeDag(c, 'flat', Array.from({ length: 100 }, (_, i) => job(`f${i}`))));
-      const chain = w?.chain20_ms ?? (await timeDag(c, 'chain', Array.from({ length: 20 }, (_, i) => job(`c${i}`, i ? [`c${i - 1}`] : []))));
+      const flat = w?.independent100_ms ?? (await medianDag(c, 'flat', 'x', independent100));
+      const chain = w?.chain20_ms ?? (await medianDag(c, 'chain', 'x', chain20));
       out[`independent100_${tag}_ms`] = Math.round(flat);
       out[`independent100_${tag}_jobs_per_s`] = round((100 / flat) * 1000, 1);
       out[`chain20_${tag}_ms`] = Math.round(chain);

@@ -4,14 +4,13 @@
  * answer), and a client with `storeSocket` uses it, falling back to HTTP whenever it cannot.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import http from 'node:http';
-import { join } from 'node:path';
 import { WebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../control-plane/src/contract/shard';
 import { TitanHttpClient } from '../../sdk/ts/client';
-import { startTestPlane, waitFor, type TestPlane } from '../helpers/controlPlane';
+import { startTestPlane, storeShardFiles, waitFor, type TestPlane } from '../helpers/controlPlane';
 
 let cp: TestPlane;
 beforeAll(async () => {
@@ -130,14 +129,13 @@ describe('the store socket', () => {
   it('a shard stays resident through a quiet spell, its SQLite file open (the local runtime does not evict it)', async () => {
     const k = keyOn(9, 'resident');
     await cp.client.kvPut(k, 'v');
-    const dir = join(cp.stateDir, 'do', 'titan-StoreDO');
-    const wals = () => readdirSync(dir).filter((f) => f.endsWith('.sqlite-wal') && !f.startsWith('metadata') && statSync(join(dir, f)).size > 0);
+    const wals = () => storeShardFiles(cp.stateDir).map((f) => `${f}-wal`).filter((w) => existsSync(w) && statSync(w).size > 0);
     const before = wals();
     expect(before.length).toBeGreaterThan(0);
     // workerd evicts an idle object after ~10 s; closing its database would checkpoint and delete the WAL.
     await new Promise((r) => setTimeout(r, 13_000));
     expect(wals()).toEqual(before);
-    expect(existsSync(join(dir, before[0]!))).toBe(true);
+    expect(existsSync(before[0]!)).toBe(true);
     expect(await cp.client.kvGet(k)).toBe('v');
   }, 30_000);
 

@@ -4,12 +4,13 @@
  * use of the shard, every value kept, and the store works on.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalControlPlane, type LocalControlPlane } from '../../cli/local/controlPlane';
 import { TitanHttpClient } from '../../sdk/ts/client';
+import { storeShardFiles } from '../helpers/controlPlane';
 
 const FIXTURE = resolve(__dirname, '..', 'fixtures', 'store-rowid');
 const stateDir = mkdtempSync(join(tmpdir(), 'titan-store-upgrade-'));
@@ -21,10 +22,9 @@ afterAll(async () => {
 
 /** The CREATE statement of `kv` in each shard file (read with Python's sqlite3 while workerd is stopped). */
 function kvSchemas(): string[] {
-  const dir = join(stateDir, 'do', 'titan-StoreDO');
-  const files = readdirSync(dir).filter((f) => /^[0-9a-f]{64}\.sqlite$/.test(f));
+  const files = storeShardFiles(stateDir);
   const py = "import sqlite3,sys\nfor f in sys.argv[1:]:\n    print(sqlite3.connect(f).execute(\"select sql from sqlite_master where name='kv'\").fetchone()[0])";
-  return execFileSync('python3', ['-c', py, ...files.map((f) => join(dir, f))], { encoding: 'utf8' }).trim().split('\n');
+  return execFileSync('python3', ['-c', py, ...files], { encoding: 'utf8' }).trim().split('\n');
 }
 
 describe('a store from before WITHOUT ROWID', () => {

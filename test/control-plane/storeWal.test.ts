@@ -2,11 +2,10 @@
  * A store shard in the local runtime starts with a grown WAL (lib/walReserve.ts): its puts then
  * overwrite the WAL instead of growing it, across restarts, with the data and the listing untouched.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTOCHECKPOINT_PAGES } from '../../control-plane/src/lib/walReserve';
-import { startTestPlane, type TestPlane } from '../helpers/controlPlane';
+import { startTestPlane, storeShardFiles, type TestPlane } from '../helpers/controlPlane';
 
 let cp: TestPlane;
 beforeAll(async () => {
@@ -18,11 +17,9 @@ afterAll(async () => {
 
 /** Sizes of the one shard's database and WAL (a single key touches a single shard). */
 function shardFiles() {
-  const dir = join(cp.stateDir, 'do', 'titan-StoreDO');
-  const db = readdirSync(dir).filter((f) => f.endsWith('.sqlite') && !f.startsWith('metadata'));
+  const db = storeShardFiles(cp.stateDir);
   expect(db.length).toBe(1);
-  const size = (f: string) => statSync(join(dir, f)).size;
-  return { db: size(db[0]!), wal: size(`${db[0]}-wal`) };
+  return { db: statSync(db[0]!).size, wal: statSync(`${db[0]}-wal`).size };
 }
 
 describe('a store shard WAL reserve', () => {

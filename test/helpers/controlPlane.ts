@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TitanHttpClient } from '../../sdk/ts/client';
@@ -53,4 +53,12 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** The SQLite files of the store shards under a state dir (one per shard used; its WAL is the path plus `-wal`). */
+export function storeShardFiles(stateDir: string): string[] {
+  const dir = join(stateDir, 'do', 'titan-StoreDO');
+  return readdirSync(dir)
+    .filter((f) => /^[0-9a-f]{64}\.sqlite$/.test(f))
+    .map((f) => join(dir, f));
 }
