@@ -78,4 +78,14 @@ describe('log tail with the result', () => {
     expect((await client.getJob('tail-e')).job.status).toBe('RUNNING');
     expect(await logOf('tail-e')).toEqual([]);
   });
+
+  it('a lease request from an agent the cluster does not know stores nothing of its tails', async () => {
+    const { agentId, leaseId, run } = await leased('tail-f');
+    const err = await agent.lease('no-such-agent', { max: 0, waitMs: 0, complete: [{ leaseId, status: 'COMPLETED', tail: { jobId: 'tail-f', run, lines: lines(['ghost']) } }] }).catch((e: unknown) => e);
+    expect((err as TitanApiError).status).toBe(404);
+    expect(await logOf('tail-f')).toEqual([]);
+    expect((await client.getJob('tail-f')).job.status).toBe('RUNNING');
+    await agent.complete(agentId, [{ leaseId, status: 'COMPLETED', tail: { jobId: 'tail-f', run, lines: lines(['real']) } }]);
+    expect(await logOf('tail-f')).toEqual(['real']);
+  });
 });

@@ -233,6 +233,21 @@ describe('scheduler (ClusterDO in workerd)', () => {
     await cp.agent.deregister(id);
     expect((await cp.client.listAgents()).agents.find((x) => x.id === id)?.alive).toBe(false);
   });
+
+  it('stamps an agent seen at most once a second, however often it polls (core/lastSeen)', async () => {
+    const id = await register();
+    const seen = async () => (await cp.client.listAgents()).agents.find((x) => x.id === id)!.lastSeen;
+    const registered = await seen();
+    for (let i = 0; i < 5; i++) await cp.agent.lease(id, { max: 1, waitMs: 0 });
+    await cp.agent.heartbeat(id, { leases: [] });
+    expect(await seen()).toBe(registered); // within the second: nothing written
+    await new Promise((r) => setTimeout(r, 1_100));
+    await cp.agent.lease(id, { max: 1, waitMs: 0 });
+    const later = await seen();
+    expect(later).toBeGreaterThanOrEqual(registered + 1_000);
+    expect((await cp.client.listAgents()).agents.find((x) => x.id === id)!.alive).toBe(true);
+    await cp.agent.deregister(id);
+  });
 });
 
 describe('retention', () => {

@@ -16,6 +16,7 @@ import { spawnPlan, underSpawner } from '../core/spawn';
 import { asksNothing, totalOf, unschedulableReason } from '../core/resources';
 import type { FollowFacts } from '../core/followEnd';
 import { logVerdict, type LogVerdict } from '../core/leaseHolder';
+import { lastSeenDue } from '../core/lastSeen';
 import { graceExpiries } from '../core/restartGrace';
 import { serviceChange } from '../core/services';
 import type { Env } from '../env';
@@ -32,6 +33,7 @@ import { MetaRepo } from './metaRepo';
 import { SpawnRepo } from './spawnRepo';
 import { Schedules } from './schedules';
 import { SchedulesRepo } from './schedulesRepo';
+import { hasTails, storeTails } from './resultTails';
 import { appendSystemLines } from './systemLog';
 import { dagList, dagView, dagWaitView, statsOf } from './reads';
 import { migrate } from './schema';
@@ -296,9 +298,13 @@ export class ClusterDO extends DurableObject<Env> {
     return ok({ ok: true });
   }
 
-  /** The same question for the tails that came with a batch of results, in one call (api/resultTails). */
-  logWriters(asks: { jobId: string; leaseId: string; run: number }[]): LogVerdict[] {
-    return asks.map((a) => this.logVerdictOf(a.jobId, a.leaseId, a.run));
+  /**
+   * The results' log tails stored (cluster/resultTails), before anything of the results is read:
+   * the one await of lease and complete (only when there are tails), so what follows still runs as
+   * one synchronous transaction.
+   */
+  private storeTails(results: JobResult[]): Promise<JobResult[]> {
+    return storeTails(this.env, results, (jobId, leaseId, run) => this.logVerdictOf(jobId, leaseId, run));
   }
 
   private logVerdictOf(jobId: string, leaseId: string, run: number): LogVerdict {
@@ -396,11 +402,18 @@ export class ClusterDO extends DurableObject<Env> {
     return ok({ ok: true });
   }
 
-  async lease(agentId: string, max: number, waitMs: number, results: JobResult[], held: string[] = []): Promise<Result<LeaseResponse>> {
-    const agent = this.agents.get(agentId);
-    if (!agent || !agent.online) return fail(404, 'not_found', `unknown agent ${agentId}: register again`);
+  async lease(agentId: string, max: number, waitMs: number, withTails: JobResult[], held: string[] = []): Promise<Result<LeaseResponse>> {
+    let agent = this.agents.get(agentId);
+    if (!agent?.online) return unknownAgent(agentId);
+    let results = withTails;
+    if (hasTails(withTails)) {
+      results = await this.storeTails(withTails);
+      // Read again: other calls ran while the tails were being stored.
+      agent = this.agents.get(agentId);
+      if (!agent?.online) return unknownAgent(agentId);
+    }
     const now = Date.now();
-    this.agents.touch(agentId, now);
+    if (lastSeenDue(agent.last_seen, now, this.cfg.agentSilentMs)) this.agents.touch(agentId, now);
     // Before anything is handed out: leases this agent lost (and still holds) come back to it, so
     // a job it finished while cut off is not leased to it a second time.
     this.consequences.reinstate(agentId, held, now);
@@ -417,10 +430,10 @@ export class ClusterDO extends DurableObject<Env> {
 
   heartbeat(agentId: string, req: HeartbeatRequest): Result<HeartbeatResponse> {
     const agent = this.agents.get(agentId);
-    if (!agent || !agent.online) return fail(404, 'not_found', `unknown agent ${agentId}: register again`);
+    if (!agent || !agent.online) return unknownAgent(agentId);
     const now = Date.now();
     const expiresAt = now + this.cfg.leaseTtlMs;
-    this.agents.touch(agentId, now);
+    if (lastSeenDue(agent.last_seen, now, this.cfg.agentSilentMs)) this.agents.touch(agentId, now);
     // A device back may fit a queued job.
     if (req.gpus && this.agents.setGpus(agentId, req.gpus)) this.waiters.wakeSoon();
     const res: HeartbeatResponse = { expiresAt, orders: [], lost: [] };
@@ -446,7 +459,8 @@ export class ClusterDO extends DurableObject<Env> {
     return ok(res);
   }
 
-  complete(agentId: string, results: JobResult[]): Result<{ acks: Ack[] }> {
+  async complete(agentId: string, withTails: JobResult[]): Promise<Result<{ acks: Ack[] }>> {
+    const results = hasTails(withTails) ? await this.storeTails(withTails) : withTails;
     const acks = this.consequences.applyResults(agentId, results, Date.now());
     // Slots are free now: the agent's held poll (if any) may take queued work.
     this.waiters.slotsFreed(agentId);
@@ -535,3 +549,5 @@ export class ClusterDO extends DurableObject<Env> {
     return ok(toView(this.jobs.get(id)!));
   }
 }
+
+const unknownAgent = (agentId: string) => fail(404, 'not_found', `unknown agent ${agentId}: register again`);

@@ -5,14 +5,14 @@
  */
 import { isGate, type JobType } from '../contract/jobs';
 import type { Env } from '../env';
-import { logShardName } from '../logs/shard';
+import { logsOf } from './stub';
 
 export async function appendSystemLines(env: Env, job: { id: string; run: number; type: JobType }, firstSeq: number, texts: string[]): Promise<void> {
   const ts = Date.now();
   const stream = isGate(job.type) ? ('stdout' as const) : ('system' as const);
   const lines = texts.map((text, i) => ({ seq: firstSeq + i, ts, stream, text }));
   try {
-    await env.LOGS.get(env.LOGS.idFromName(logShardName(job.id))).append(job.id, job.run, lines);
+    await logsOf(env, job.id).append(job.id, job.run, lines);
   } catch (err) {
     console.warn(`titan: log of ${job.id}: ${(err as Error).message}`);
   }

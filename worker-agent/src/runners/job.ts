@@ -52,6 +52,17 @@ function removeWorkspace(ws: string, script: string | undefined): void {
   fs.unlink(script, (err) => (err ? all() : fs.rmdir(ws, (err2) => err2 && all())));
 }
 
+/**
+ * Make `ws` an empty directory. Most often there is none yet: one mkdir. A workspace left by an
+ * earlier try of the same attempt (the agent died mid-job) is cleared first; clearing before every
+ * job cost each one a failed lstat and its thrown error.
+ */
+export function freshWorkspace(ws: string): void {
+  if (fs.mkdirSync(ws, { recursive: true }) !== undefined) return; // undefined: it was there already
+  fs.rmSync(ws, { recursive: true, force: true });
+  fs.mkdirSync(ws, { recursive: true });
+}
+
 /** Prepare the workspace, then run the job once (with its timeout) or supervise it as a service. */
 export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs = 3000): JobHandle {
   const job = lease.job;
@@ -74,8 +85,7 @@ export function runJob(lease: Lease, ctx: RunContext, logs: LogShipper, graceMs 
     const ws = workspaceOf(ctx.workdir, lease);
     let script: string | undefined;
     try {
-      fs.rmSync(ws, { recursive: true, force: true });
-      fs.mkdirSync(ws, { recursive: true });
+      freshWorkspace(ws);
       let prepared: { cwd: string; file: string };
       try {
         prepared = isArchive(job.type) ? await prepareArchive(job, ws, ctx) : await prepareScript(job, ws, ctx);
