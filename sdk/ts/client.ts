@@ -51,6 +51,15 @@ export const BRIDGE_CLIENT = { timeoutMs: 7_000, transferTimeoutMs: 8_500, store
 export const LOCAL_RECONNECT_MS = 5_000;
 
 /** Typed HTTP client for the control plane, shared by the bridge, the agent, the CLI and the tests. */
+/**
+ * How long an idle connection is kept for the next call. Under the server's own idle close, so a
+ * call never goes out on a connection the server is closing at that moment: workerd closes one
+ * after 5 s (measured), and a POST sent into that close fails ("other side closed") without the
+ * server having read it, yet may not be sent again (it might have been). Reconnecting after a
+ * pause costs a TCP (and TLS) handshake; a busy client never pauses that long.
+ */
+export const IDLE_SOCKET_MS = 4_000;
+
 export class TitanHttpClient {
   readonly url: string;
   private readonly token: string;
@@ -71,7 +80,7 @@ export class TitanHttpClient {
     // Long-polls outlive Node's default timeouts; we keep our own per-call timer instead.
     this.dispatcher =
       opts.dispatcher ??
-      new Agent({ connections: opts.connections ?? 64, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0, pipelining: 1 });
+      new Agent({ connections: opts.connections ?? 64, keepAliveTimeout: IDLE_SOCKET_MS, headersTimeout: 0, bodyTimeout: 0, pipelining: 1 });
     this.sockets = opts.storeSocket ? new StoreSockets({ url: this.url, token: this.token, timeoutMs: this.timeoutMs, describe: () => this.describeStoreSocket() }) : null;
   }
 

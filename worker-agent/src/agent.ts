@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent as Dispatcher } from 'undici';
-import { TitanHttpClient, BRIDGE_CLIENT, LOCAL_RECONNECT_MS } from '../../sdk/ts/client';
+import { TitanHttpClient, BRIDGE_CLIENT, IDLE_SOCKET_MS, LOCAL_RECONNECT_MS } from '../../sdk/ts/client';
 import { sleep } from './backoff';
 import { detect, queryGpus, type Detected } from './capabilities';
 import { GpuWatch } from './gpuWatch';
@@ -93,7 +93,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const capabilities = mergeCapabilities(detected.capabilities, opts.capabilities);
 
   // Our own dispatcher, so stop() can drop a long-poll in flight instead of waiting 25 s for it.
-  const dispatcher = new Dispatcher({ connections: 32, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+  const dispatcher = new Dispatcher({ connections: 32, keepAliveTimeout: IDLE_SOCKET_MS, headersTimeout: 0, bodyTimeout: 0 });
   const client = new TitanHttpClient({ url: opts.url, token: opts.token, dispatcher });
   // A job's SDK call through this bridge waits out a local runtime's restart rather than failing.
   const bridgeClient = new TitanHttpClient({ url: opts.url, token: opts.clientToken ?? opts.token, dispatcher, ...BRIDGE_CLIENT, reconnectMs: LOCAL_RECONNECT_MS });
