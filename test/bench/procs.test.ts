@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareWithRay } from './compare';
+import { parseCpuLine, stealPct } from './machine';
 import { cpuBetween, parseStat, roleOf, type ProcStat, type Role } from './procs';
 
 // A real /proc/PID/stat line, with a command name holding a space and a parenthesis.
@@ -52,5 +53,21 @@ describe('the comparison with Ray', () => {
     expect(figures).toEqual({});
     expect(table[2]).toMatch(/^20-job chain.*150\s+—\s+—$/);
     expect(table.at(-1)).toBe('Ray: not measured — pip could not reach PyPI');
+  });
+});
+
+describe('/proc/stat steal', () => {
+  const stat = (steal: number, idle: number) => `cpu  100 0 50 ${idle} 5 0 3 ${steal} 0 0\ncpu0 50 0 25 ${idle / 2} 2 0 1 ${steal / 2} 0 0\n`;
+
+  it('reads steal and total ticks from the all-CPUs line', () => {
+    expect(parseCpuLine(stat(20, 800))).toEqual({ steal: 20, total: 100 + 50 + 800 + 5 + 3 + 20 });
+    expect(parseCpuLine('intr 1 2 3\n')).toBeNull();
+    expect(parseCpuLine('cpu  1 2 3\n')).toBeNull();
+  });
+
+  it('gives the share of CPU time the host took between two readings', () => {
+    expect(stealPct(parseCpuLine(stat(20, 800)), parseCpuLine(stat(70, 1250)))).toBe(10);
+    expect(stealPct(parseCpuLine(stat(20, 800)), parseCpuLine(stat(20, 800)))).toBeNull();
+    expect(stealPct(null, parseCpuLine(stat(20, 800)))).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import { compareWithRay } from './compare';
 import { benchControlPlane } from './controlPlane';
 import { benchControlPlaneScale } from './controlPlaneScale';
 import { benchDagster } from './dagster';
+import { benchMachine, cpuTimes, stealPct } from './machine';
 import { benchMcp } from './mcp';
 import { benchPythonEnv, runRay } from './ray';
 import { benchScale } from './scale';
@@ -46,6 +47,8 @@ async function benchAgentsAndRay(): Promise<Report> {
 }
 
 const sections: [string, () => Promise<Figures | Report>][] = [
+  // python3 from PATH: the bench venv's, the interpreter our jobs and Ray's run.
+  ['machine (this machine\'s floors, to read the rest against; each section ends with the CPU time the host took meanwhile)', () => benchMachine()],
   ['control plane (one ClusterDO, embedded workerd)', benchControlPlane],
   [
     'tcp-bridge (TITAN_PROTO → HTTP → Durable Object)',
@@ -72,7 +75,10 @@ const only = process.argv[2];
 for (const [name, fn] of sections) {
   if (only && !name.startsWith(only)) continue;
   console.log(`\n## ${name}`);
+  const before = cpuTimes();
   const r = await fn();
+  const steal = stealPct(before, cpuTimes()); // a busy host slows every figure of the section
   for (const [k, v] of Object.entries(isReport(r) ? r.figures : r)) console.log(`${k.padEnd(40)} ${v}`);
   if (isReport(r)) console.log(['', ...r.table].join('\n'));
+  if (steal !== null) console.log(`${'host_steal_pct'.padEnd(40)} ${steal}`);
 }
