@@ -50,7 +50,6 @@ export const BRIDGE_CLIENT = { timeoutMs: 7_000, transferTimeoutMs: 8_500, store
 /** How long a bridge in front of a local runtime waits out a refused connection (a restart takes ~1 s). */
 export const LOCAL_RECONNECT_MS = 5_000;
 
-/** Typed HTTP client for the control plane, shared by the bridge, the agent, the CLI and the tests. */
 /**
  * How long an idle connection is kept for the next call. Under the server's own idle close, so a
  * call never goes out on a connection the server is closing at that moment: workerd closes one
@@ -60,6 +59,7 @@ export const LOCAL_RECONNECT_MS = 5_000;
  */
 export const IDLE_SOCKET_MS = 4_000;
 
+/** Typed HTTP client for the control plane, shared by the bridge, the agent, the CLI and the tests. */
 export class TitanHttpClient {
   readonly url: string;
   private readonly token: string;

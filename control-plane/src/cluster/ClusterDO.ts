@@ -303,7 +303,7 @@ export class ClusterDO extends DurableObject<Env> {
    * the one await of lease and complete (only when there are tails), so what follows still runs as
    * one synchronous transaction.
    */
-  private storeTails(results: JobResult[]): Promise<JobResult[]> {
+  private storeResultTails(results: JobResult[]): Promise<JobResult[]> {
     return storeTails(this.env, results, (jobId, leaseId, run) => this.logVerdictOf(jobId, leaseId, run));
   }
 
@@ -407,7 +407,7 @@ export class ClusterDO extends DurableObject<Env> {
     if (!agent?.online) return unknownAgent(agentId);
     let results = withTails;
     if (hasTails(withTails)) {
-      results = await this.storeTails(withTails);
+      results = await this.storeResultTails(withTails);
       // Read again: other calls ran while the tails were being stored.
       agent = this.agents.get(agentId);
       if (!agent?.online) return unknownAgent(agentId);
@@ -460,7 +460,7 @@ export class ClusterDO extends DurableObject<Env> {
   }
 
   async complete(agentId: string, withTails: JobResult[]): Promise<Result<{ acks: Ack[] }>> {
-    const results = hasTails(withTails) ? await this.storeTails(withTails) : withTails;
+    const results = hasTails(withTails) ? await this.storeResultTails(withTails) : withTails;
     const acks = this.consequences.applyResults(agentId, results, Date.now());
     // Slots are free now: the agent's held poll (if any) may take queued work.
     this.waiters.slotsFreed(agentId);

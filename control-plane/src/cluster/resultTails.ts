@@ -12,8 +12,6 @@ import { logsOf } from './stub';
  * may not write is dropped, as that route would refuse it. A failed append fails the request; the
  * agent sends it again (appends are idempotent by seq, a result sent twice is acknowledged once).
  */
-export const hasTails = (results: JobResult[]): boolean => results.some((r) => r.tail);
-
 export async function storeTails(env: Env, results: JobResult[], verdictOf: (jobId: string, leaseId: string, run: number) => LogVerdict): Promise<JobResult[]> {
   const tailed = results.filter((r) => r.tail);
   if (!tailed.length) return results;
@@ -21,3 +19,6 @@ export async function storeTails(env: Env, results: JobResult[], verdictOf: (job
   await Promise.all(tailed.map(({ tail }, i) => (verdicts[i] === 'ok' ? logsOf(env, tail!.jobId).append(tail!.jobId, tail!.run, tail!.lines) : null)));
   return results.map(({ tail: _, ...r }) => r);
 }
+
+/** Whether any result carries a tail: without one there is nothing to store, and nothing to await. */
+export const hasTails = (results: JobResult[]): boolean => results.some((r) => r.tail);
