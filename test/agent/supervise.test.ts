@@ -87,10 +87,14 @@ describe.skipIf(!hasLocalControlPlane)('titan agent --supervise', () => {
         250,
       );
       expect(after.map((a) => [a.name, a.alive])).toEqual([['sup', true]]);
-      for (let k = 1; k <= MAX; k++) expect(sup.output()).toContain(`[sup-e${k}] agent sup-e${k} retired after 2 s idle`);
-      // An agent leaves the cluster before its process exits: wait for the supervisor to see the last one go.
+      // An agent leaves the cluster before its process exits (and before its last line reaches the
+      // supervisor's output): wait for the supervisor to see the last one go, then read the lines.
       await waitFor('the children to exit', async () => childPids().every((p) => !pidAlive(p)), 10_000);
       await waitFor('the supervisor to count them out', async () => /supervisor: ephemeral agent sup-e\d exited \(code 0\); 0\/3 running/.test(sup.output()), 10_000);
+      // The supervisor notes an exit on the process's 'exit', which can come before its output's last chunk.
+      const retired = (k: number) => `[sup-e${k}] agent sup-e${k} retired after 2 s idle`;
+      await waitFor('every ephemeral agent to say it retired', async () => Array.from({ length: MAX }, (_, i) => retired(i + 1)).every((l) => sup.output().includes(l)), 10_000).catch(() => {});
+      for (let k = 1; k <= MAX; k++) expect(sup.output()).toContain(retired(k));
       expect(sup.proc.exitCode).toBeNull(); // the supervisor itself keeps running
       passed = true;
     } finally {
