@@ -6,14 +6,13 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Log, LogLevel, Miniflare } from 'miniflare';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalControlPlane, type LocalControlPlane } from '../../cli/local/controlPlane';
 import type { LogLine } from '../../control-plane/src/contract/logs';
 import { logShardName } from '../../control-plane/src/logs/shard';
 import { TitanHttpClient } from '../../sdk/ts/client';
-import { b64, waitFor } from '../helpers/controlPlane';
+import { b64, rawStateWorker, waitFor } from '../helpers/controlPlane';
 
 interface Plane {
   cp: LocalControlPlane;
@@ -88,7 +87,7 @@ async function follow(p: Plane, id: string): Promise<{ seen: string[]; done: Pro
  * The state dir as a Worker of the same name sees it, without our code: what the version with one
  * log object per job left behind is written here, and R2 is listed. The control plane is stopped.
  */
-async function rawState<T>(stateDir: string, act: (call: (path: string, body?: unknown) => Promise<any>) => Promise<T>): Promise<T> {
+function rawState<T>(stateDir: string, act: (call: (path: string, body?: unknown) => Promise<any>) => Promise<T>): Promise<T> {
   const script = `
     import { DurableObject } from 'cloudflare:workers';
     export class ClusterDO extends DurableObject {
@@ -120,28 +119,7 @@ async function rawState<T>(stateDir: string, act: (call: (path: string, body?: u
         return Response.json(true);
       },
     };`;
-  const mf = new Miniflare({
-    name: 'titan',
-    modules: true,
-    script,
-    compatibilityDate: '2026-04-20',
-    durableObjects: { CLUSTER: { className: 'ClusterDO', useSQLite: true }, LOGS: { className: 'LogDO', useSQLite: true } },
-    r2Buckets: ['ARTIFACTS'],
-    durableObjectsPersist: join(stateDir, 'do'),
-    r2Persist: join(stateDir, 'r2'),
-    cf: false,
-    log: new Log(LogLevel.NONE),
-  });
-  try {
-    const url = await mf.ready;
-    return await act(async (path, body) => {
-      const res = await fetch(new URL(path, url), body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return res.json();
-    });
-  } finally {
-    await mf.dispose();
-  }
+  return rawStateWorker(stateDir, script, act);
 }
 
 describe('jobs sharing a shard', () => {

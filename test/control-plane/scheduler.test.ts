@@ -378,4 +378,40 @@ describe('retry', () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
     await expect(cp.client.waitDag('dag-nosuch', 1000)).rejects.toThrow(/no DAG/);
   });
+
+  it('waitDag answers as the last job ends, through a retried failure and a cancel, and again after the DAG is retried', async () => {
+    const tag = uid('WDAG2').toUpperCase().replace(/-/g, '_');
+    const [A, B, C] = ['A', 'B', 'C'].map((p) => uid(p));
+    const { dag } = await cp.client.submitDag({ jobs: [job(A, { requirement: tag, maxRetries: 1 }), job(B, { requirement: tag, parents: [A] }), job(C, { requirement: tag })] });
+    const a = await register([tag]);
+    const leaseOne = async (id: string) => {
+      const l = (await waitFor(async () => (await cp.agent.lease(a, { max: 1, waitMs: 2000 })).leases[0]))!;
+      expect(l.job.id).toBe(id);
+      return l.leaseId;
+    };
+    const finish = (leaseId: string, status: 'COMPLETED' | 'FAILED') => cp.agent.complete(a, [{ leaseId, status, exitCode: status === 'COMPLETED' ? 0 : 1 }]);
+    // An answer within 5 s of a 15 s wait: the end was seen as it happened, not found at the timeout.
+    const timedWait = async () => {
+      const held = cp.client.waitDag(dag, 15_000);
+      return async () => {
+        const t0 = Date.now();
+        const v = await held;
+        expect(Date.now() - t0).toBeLessThan(5_000);
+        return v;
+      };
+    };
+    const first = await timedWait();
+    await finish(await leaseOne(A), 'FAILED'); // retried: the DAG stays open
+    await finish(await leaseOne(C), 'COMPLETED');
+    await finish(await leaseOne(A), 'COMPLETED');
+    expect((await cp.client.waitDag(dag, 0)).ended).toBe(false);
+    await cp.client.cancelJob(B);
+    expect(await first()).toMatchObject({ ended: true, counts: { COMPLETED: 2, CANCELLED: 1 } });
+
+    await cp.client.call('retryDag', { params: { id: dag } }); // B runs again: open once more
+    expect((await cp.client.waitDag(dag, 300)).ended).toBe(false);
+    const second = await timedWait();
+    await finish(await leaseOne(B), 'COMPLETED');
+    expect(await second()).toMatchObject({ ended: true, counts: { COMPLETED: 3 } });
+  });
 });

@@ -18,6 +18,8 @@ describe('self-extending graphs', () => {
     const cap = 'SPAWNING';
     const { dag } = await cp.client.submitDag({ jobs: [{ id: 'crawl', ...code, requirement: cap }] });
     const { agentId } = await cp.agent.registerAgent({ name: 'spawn-agent', capabilities: [cap], slots: 8 });
+    // Held until the grown graph has ended (not the submitted one), and answered as it does.
+    const waiting = cp.client.waitDag(dag!, 25_000).then((view) => ({ view, at: Date.now() }));
     const lease = async () => (await cp.agent.lease(agentId, { max: 8, waitMs: 0 })).leases;
     const finish = (leaseId: string) => cp.agent.complete(agentId, [{ leaseId, status: 'COMPLETED', exitCode: 0 }]);
     const dagState = async () => {
@@ -45,8 +47,12 @@ describe('self-extending graphs', () => {
     await expect(cp.client.call('spawnJobs', { params: { id: 'deep-a' }, body: { jobs: [{ id: 'too-deep', ...code }] } })).rejects.toThrow(/spawn depth limit 2 reached: deep-a is 2 spawns deep/);
     await finish(deepA!.leaseId);
     const [deepB] = await lease();
+    const lastEnd = Date.now();
     await finish(deepB!.leaseId);
     expect(await dagState()).toEqual({ n: 8, done: true });
+    const answer = await waiting;
+    expect(answer.view).toMatchObject({ ended: true, counts: { COMPLETED: 8 } });
+    expect(answer.at - lastEnd).toBeLessThan(5_000);
     // A finished job cannot spawn; nothing of a refused spawn is stored.
     await expect(cp.client.call('spawnJobs', { params: { id: 'crawl' }, body: { jobs: [{ id: 'late', ...code }] } })).rejects.toThrow(/job crawl is not running \(it is COMPLETED\)/);
     await expect(cp.client.getJob('late')).rejects.toThrow(/no job/);

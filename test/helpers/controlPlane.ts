@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Log, LogLevel, Miniflare } from 'miniflare';
 import { TitanHttpClient } from '../../sdk/ts/client';
 import { startLocalControlPlane, type LocalControlPlane } from '../../cli/local/controlPlane';
 
@@ -61,4 +62,35 @@ export function storeShardFiles(stateDir: string): string[] {
   return readdirSync(dir)
     .filter((f) => /^[0-9a-f]{64}\.sqlite$/.test(f))
     .map((f) => join(dir, f));
+}
+
+/**
+ * Runs `script`, a Worker of the control plane's name with Durable Object classes of ours' names
+ * (CLUSTER: ClusterDO, LOGS: LogDO), on a stopped control plane's state dir: a test writes there
+ * what an older version left, or reads what is stored, without our code. `call` POSTs `body` (as
+ * JSON) or GETs `path` on it and returns the JSON answer.
+ */
+export async function rawStateWorker<T>(stateDir: string, script: string, act: (call: (path: string, body?: unknown) => Promise<any>) => Promise<T>): Promise<T> {
+  const mf = new Miniflare({
+    name: 'titan',
+    modules: true,
+    script,
+    compatibilityDate: '2026-04-20',
+    durableObjects: { CLUSTER: { className: 'ClusterDO', useSQLite: true }, LOGS: { className: 'LogDO', useSQLite: true } },
+    r2Buckets: ['ARTIFACTS'],
+    durableObjectsPersist: join(stateDir, 'do'),
+    r2Persist: join(stateDir, 'r2'),
+    cf: false,
+    log: new Log(LogLevel.NONE),
+  });
+  try {
+    const url = await mf.ready;
+    return await act(async (path, body) => {
+      const res = await fetch(new URL(path, url), body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    });
+  } finally {
+    await mf.dispose();
+  }
 }

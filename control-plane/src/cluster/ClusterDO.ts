@@ -72,14 +72,14 @@ export class ClusterDO extends DurableObject<Env> {
       return row ? toView(row) : null;
     },
   );
-  /** The same for a whole DAG; its probe counts the DAG's jobs, so it looks at most every 20 ms. */
+  /** The same for a whole DAG: one row read per change (its count of jobs not ended); its jobs are counted once it ended. */
   private readonly dagEnds = new EndWaiters<DagWaitResponse | null>(
     (id) => {
+      if (this.jobs.dagOpen(id) !== 0) return null;
       const v = dagWaitView(this.jobs, id);
       return v?.ended ? v : null;
     },
     (id) => dagWaitView(this.jobs, id),
-    20,
   );
   private alarmAt: number | null = null;
   private readonly logMark: LogMark;
@@ -132,7 +132,7 @@ export class ClusterDO extends DurableObject<Env> {
     const dag = spawn.kind === 'join' ? spawn.dag : asDag ? `dag-${now.toString(36)}-${randomId(6)}` : null;
     this.ctx.storage.transactionSync(() => {
       if (dag && spawn.kind !== 'join') this.jobs.insertDag(dag, dagName, now);
-      for (const id of check.value) this.jobs.insertRun(byId.get(id)!, dag, now, spawn.kind === 'join' ? spawn.depth : 0);
+      this.jobs.insertRuns(check.value.map((id) => ({ job: byId.get(id)!, dag })), now, spawn.kind === 'join' ? spawn.depth : 0);
       for (const id of maybeReady(jobs)) this.consequences.promote(id, now);
     });
     this.scheduleAlarm();
@@ -258,7 +258,7 @@ export class ClusterDO extends DurableObject<Env> {
     const rerun = [job, ...this.consequences.unfinishedDescendants(id)];
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      for (const row of rerun) this.jobs.insertRun({ ...storedJobOf(row), delayMs: 0 }, row.dag, now);
+      this.jobs.insertRuns(rerun.map((row) => ({ job: { ...storedJobOf(row), delayMs: 0 }, dag: row.dag })), now);
       for (const row of rerun) this.consequences.promote(row.id, now);
     });
     return this.changed(id);

@@ -4,18 +4,11 @@
  */
 export class EndWaiters<T> {
   private readonly byKey = new Map<string, Set<(value: T) => void>>();
-  private lastCheck = 0;
-  private trailing: ReturnType<typeof setTimeout> | undefined;
 
-  /**
-   * `ended(key)`: its value once ended, else null. `current(key)`: its value now (at timeout).
-   * `minGapMs`: checks closer together than this are folded into one a little later (for probes
-   * that cost more than a row read, however busy the cluster is).
-   */
+  /** `ended(key)`: its value once ended, else null (asked after every change: keep it a row read). `current(key)`: its value now (at timeout). */
   constructor(
     private readonly ended: (key: string) => T | null,
     private readonly current: (key: string) => T,
-    private readonly minGapMs = 0,
   ) {}
 
   get size(): number {
@@ -41,16 +34,6 @@ export class EndWaiters<T> {
 
   /** After a change: answer everyone whose key has ended (one probe per key waited on). */
   check(): void {
-    if (!this.byKey.size) return;
-    const early = this.lastCheck + this.minGapMs - Date.now();
-    if (early > 0) {
-      this.trailing ??= setTimeout(() => {
-        this.trailing = undefined;
-        this.check();
-      }, early);
-      return;
-    }
-    this.lastCheck = Date.now();
     for (const [key, held] of this.byKey) {
       const value = this.ended(key);
       if (value !== null) for (const answer of [...held]) answer(value);

@@ -45,8 +45,18 @@ export class JobsRepo {
     return this.sql.exec<{ state: JobState }>('SELECT state FROM jobs WHERE id = ?', id).toArray()[0]?.state;
   }
 
+  /** New runs (see insertRun), each counted open in its DAG: once per DAG, not per row. */
+  insertRuns(runs: readonly { job: StoredJob; dag: string | null }[], now: number, spawnDepth = 0): void {
+    const opened = new Map<string, number>();
+    for (const { job, dag } of runs) {
+      this.insertRun(job, dag, now, spawnDepth);
+      if (dag) opened.set(dag, (opened.get(dag) ?? 0) + 1);
+    }
+    for (const [dag, n] of opened) this.sql.exec('UPDATE dags SET open = open + ? WHERE id = ?', n, dag);
+  }
+
   /** A new run of a job: the first, or the next one of an ended job (its row is replaced, its run counted on). */
-  insertRun(j: StoredJob, dag: string | null, now: number, spawnDepth = 0): void {
+  private insertRun(j: StoredJob, dag: string | null, now: number, spawnDepth: number): void {
     const prev = this.sql.exec<{ run: number; state: JobState }>('SELECT run, state FROM jobs WHERE id = ?', j.id).toArray()[0];
     if (prev) assertTransition(j.id, prev.state, 'PENDING');
     const run = prev ? prev.run + 1 : 1;
@@ -395,7 +405,12 @@ export class JobsRepo {
   }
 
   insertDag(id: string, name: string | null, now: number): void {
-    this.sql.exec('INSERT INTO dags (id, name, created_at) VALUES (?, ?, ?)', id, name, now);
+    this.sql.exec('INSERT INTO dags (id, name, created_at, open) VALUES (?, ?, ?, 0)', id, name, now);
+  }
+
+  /** How many of the DAG's jobs have not ended (schema.ts keeps the count); undefined when unknown. */
+  dagOpen(id: string): number | undefined {
+    return this.sql.exec<{ open: number }>('SELECT open FROM dags WHERE id = ?', id).toArray()[0]?.open;
   }
 
   dag(id: string): DagRow | undefined {

@@ -20,23 +20,3 @@ describe('EndWaiters', () => {
     expect(w.size).toBe(0);
   });
 });
-
-describe('EndWaiters with a minimum gap between checks', () => {
-  it('folds checks closer than the gap into one a little later, and still answers the end', async () => {
-    let probes = 0;
-    let done = false;
-    const w = new EndWaiters<string>(
-      () => (probes++, done ? 'end' : null),
-      () => 'timeout',
-      30,
-    );
-    const held = w.wait('d', 5_000); // probe 1 (at once)
-    w.check(); // probe 2
-    for (let i = 0; i < 50; i++) w.check(); // within the gap: folded
-    expect(probes).toBe(2);
-    done = true;
-    w.check(); // still within the gap: the trailing check answers
-    expect(await held).toBe('end');
-    expect(probes).toBe(3);
-  });
-});
