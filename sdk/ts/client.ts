@@ -256,8 +256,9 @@ export class TitanHttpClient {
   heartbeat(agentId: string, req: HeartbeatRequestInput) {
     return this.call('heartbeat', { params: { id: agentId }, body: req });
   }
-  complete(agentId: string, results: z.input<typeof CompleteRequest>['results']) {
-    return this.call('complete', { params: { id: agentId }, body: { results } });
+  /** Report finished jobs; `max` > 0 also asks for up to that many new leases in the same round trip (`held`: the leases the agent holds). */
+  complete(agentId: string, results: z.input<typeof CompleteRequest>['results'], max = 0, held: string[] = []) {
+    return this.call('complete', { params: { id: agentId }, body: { results, max, held } });
   }
   deregister(agentId: string) {
     return this.call('deregister', { params: { id: agentId } });

@@ -9,6 +9,7 @@ import { JobTable, type RunningJob } from '../../worker-agent/src/jobTable';
 import { LeaseLoop, afterLeaseFailure, idlePauseMs } from '../../worker-agent/src/leaseLoop';
 import { agentGone, mergeCapabilities, registerRetryable, registrationRequest, requeuedLeases, type Registration } from '../../worker-agent/src/register';
 import { ResultReporter } from '../../worker-agent/src/reporter';
+import { SlotAsks, askingComplete } from '../../worker-agent/src/slotAsks';
 import type { JobHandle } from '../../worker-agent/src/runners/job';
 import { shouldReport } from '../../worker-agent/src/startJob';
 
@@ -117,9 +118,13 @@ describe('job table and reporting', () => {
     t.add(lease('a'), handle());
     t.add(lease('b'), handle());
     expect([t.size, t.free]).toEqual([2, 0]);
-    const woke = t.untilSlotFrees(60_000);
+    let freed = 0;
+    const off = t.onSlotFree(() => freed++);
     t.finished('a');
-    await woke;
+    off();
+    t.finished('b');
+    expect(freed).toBe(1); // heard while listening, not after
+    t.add(lease('b'), handle());
     expect([t.size, t.free, t.has('a'), t.isHeld('a')]).toEqual([1, 1, false, true]);
     expect(t.heldLeases()).toEqual(['a', 'b']);
     t.release('a');
@@ -164,7 +169,7 @@ describe('lease loop polling (one module, with a stand-in client)', () => {
         });
       },
     } as unknown as TitanHttpClient;
-    const loop = new LeaseLoop({ client, registration, table, reporter: reporter(), start: () => {}, orders: (o) => orders.push(o), linkUp: () => {}, log: () => {} });
+    const loop = new LeaseLoop({ client, registration, table, reporter: reporter(), asks: new SlotAsks(), start: () => {}, orders: (o) => orders.push(o), linkUp: () => {}, log: () => {} });
     const done = loop.run();
     await sleep(20);
     expect(calls).toEqual([{ max: 0 }]);
@@ -178,6 +183,88 @@ describe('lease loop polling (one module, with a stand-in client)', () => {
     await loop.stop();
     await done;
     expect(calls.at(-1)).toEqual({ max: 1, aborted: true });
+  });
+});
+
+describe('a freed slot asked for where its result is reported', () => {
+  const registration = { id: 'agent-1', reregister: async () => {} } as unknown as Registration;
+  const result = (leaseId: string) => ({ leaseId, status: 'COMPLETED' as const, exitCode: 0, durationMs: 1, error: null });
+
+  /** An agent's loop and reporter wired as agent.ts wires them, over a stand-in client. */
+  function rig(slots: number, running: string[]) {
+    const table = new JobTable(slots);
+    for (const id of running) table.add(lease(id), handle());
+    const asks = new SlotAsks();
+    const polls: Array<{ max: number; aborted?: boolean }> = [];
+    const completes: Array<{ max: number; answer: (leases: Lease[]) => void }> = [];
+    const started: string[] = [];
+    const client = {
+      lease: (_id: string, req: { max: number }, signal: AbortSignal) => {
+        const call: { max: number; aborted?: boolean } = { max: req.max };
+        polls.push(call);
+        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => ((call.aborted = true), reject(new Error('aborted')))));
+      },
+    } as unknown as TitanHttpClient;
+    let loop: LeaseLoop | undefined;
+    const start = (l: Lease) => (started.push(l.leaseId), table.add(l, handle()));
+    const reporter = new ResultReporter({
+      send: askingComplete({
+        asks,
+        free: () => table.free,
+        asking: () => loop !== undefined,
+        complete: (results, max) => new Promise((resolve) => completes.push({ max, answer: (leases) => resolve({ acks: results.map((r) => ({ leaseId: r.leaseId, accepted: true })), leases }) })),
+        start,
+      }),
+      afterSend: () => loop?.recheck(),
+      onSettled: (id) => table.release(id),
+      onAgentGone: () => {},
+    });
+    loop = new LeaseLoop({ client, registration, table, reporter, asks, start, orders: () => {}, linkUp: () => {}, log: () => {} });
+    /** A job ends as startJob.ts ends it: its slot frees and its result goes to the reporter in one turn. */
+    const finish = (id: string) => (table.finished(id), reporter.add(result(id)));
+    return { table, loop, polls, completes, started, finish };
+  }
+
+  it('a busy agent keeps its held poll: the complete asks for the freed slot and gets the next job', async () => {
+    const r = rig(2, ['a', 'b']);
+    const done = r.loop.run();
+    await sleep(10);
+    expect(r.polls).toEqual([{ max: 0 }]); // every slot busy: orders only
+    r.finish('a');
+    await sleep(10);
+    expect(r.polls).toEqual([{ max: 0 }]); // not dropped: the result's complete asks for the slot
+    expect(r.completes.map((c) => c.max)).toEqual([1]);
+    r.completes[0]!.answer([lease('c')]);
+    await sleep(10);
+    expect(r.started).toEqual(['c']);
+    expect(r.polls).toEqual([{ max: 0 }]);
+    // The next one finds no queued work: its slot is left uncovered, so the poll is asked again for it.
+    r.finish('b');
+    await sleep(10);
+    expect(r.completes.map((c) => c.max)).toEqual([1, 1]);
+    r.completes[1]!.answer([]);
+    await sleep(10);
+    expect(r.polls).toEqual([{ max: 0, aborted: true }, { max: 1 }]);
+    await r.loop.stop();
+    await done;
+  });
+
+  it('a poll asking for some free slots leaves the slot a result frees to that result, and is never dropped (its answer may carry leases)', async () => {
+    const r = rig(3, ['a']);
+    const done = r.loop.run();
+    await sleep(10);
+    expect(r.polls).toEqual([{ max: 2 }]);
+    r.finish('a');
+    await sleep(10);
+    expect(r.completes.map((c) => c.max)).toEqual([1]); // the third slot, which the poll does not hold
+    r.completes[0]!.answer([lease('d')]);
+    await sleep(10);
+    expect(r.polls).toEqual([{ max: 2 }]);
+    r.table.finished('d'); // ended unreported (a lost lease): its slot waits for the poll's answer
+    await sleep(10);
+    expect(r.polls).toEqual([{ max: 2 }]);
+    await r.loop.stop();
+    await done;
   });
 });
 

@@ -126,6 +126,25 @@ describe('a lost lease goes back to its holder while nobody took the job', () =>
     expect([j.state, j.attempts]).toEqual(['COMPLETED', 1]);
   });
 
+  it('through a complete that asks for work and names it: the result counts, and the job still running is not handed out again', async () => {
+    const tag = tagOf('CAP');
+    const [x, y] = [uid('job'), uid('job')];
+    for (const id of [x, y]) await cp.client.submitJob({ id, file: 'a.py', payloadB64: b64('x'), requirement: tag, priority: 1_000_000 });
+    const agentId = (await cp.agent.registerAgent({ name: uid('agent'), capabilities: [tag], slots: 2 })).agentId;
+    const leases = (await cp.agent.lease(agentId, { max: 2, waitMs: 0 })).leases;
+    expect(leases.map((l) => l.job.id).sort()).toEqual([x, y].sort());
+    const lx = leases.find((l) => l.job.id === x)!.leaseId;
+    const ly = leases.find((l) => l.job.id === y)!.leaseId;
+    await waitFor(async () => (await state(x)).state === 'QUEUED' && (await state(y)).state === 'QUEUED', 10_000);
+    // Back from a cut: x finished meanwhile, y still runs; its slot freed by x asks for one job.
+    const r = await cp.agent.complete(agentId, [{ leaseId: lx, status: 'COMPLETED', exitCode: 0 }], 1, [lx, ly]);
+    expect(r.acks).toEqual([{ leaseId: lx, accepted: true }]);
+    expect(r.leases).toEqual([]); // y is this agent's again, not a new lease of the same job
+    const [jx, jy] = [await state(x), await state(y)];
+    expect([jx.state, jx.attempts, jy.state, jy.attempts, jy.agentId]).toEqual(['COMPLETED', 1, 'RUNNING', 1, agentId]);
+    await cp.agent.complete(agentId, [{ leaseId: ly, status: 'COMPLETED', exitCode: 0 }]);
+  });
+
   it('not once another agent leased the job: the old holder is told the lease is lost', async () => {
     const { id, tag, agentId, leaseId } = await leased();
     await waitFor(async () => (await state(id)).state === 'QUEUED', 10_000);

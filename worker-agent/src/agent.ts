@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent as Dispatcher } from 'undici';
+import type { Lease } from '../../control-plane/src/contract/agents';
 import { TitanHttpClient, BRIDGE_CLIENT, IDLE_SOCKET_MS, LOCAL_RECONNECT_MS } from '../../sdk/ts/client';
 import { sleep } from './backoff';
 import { detect, queryGpus, type Detected } from './capabilities';
@@ -20,6 +21,7 @@ import { Outbox, resultFiles } from './outbox';
 import { pidFiles, resolvePython } from './process';
 import { Registration, defaultName, mergeCapabilities, registrationRequest, requeuedLeases } from './register';
 import { ResultReporter } from './reporter';
+import { SlotAsks, askingComplete } from './slotAsks';
 import type { RunContext } from './runners/context';
 import { jobStarter } from './startJob';
 import { startWatchdog } from './watchdog';
@@ -108,8 +110,20 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   const resultsDir = path.join(workdir, 'outbox', 'results');
   const outbox = new Outbox({ dir: path.join(workdir, 'outbox'), send: async (b) => void (await client.appendLogs(b.jobId, b.body)), log });
+  const asks = new SlotAsks();
+  let stopping = false;
+  // Set once the lease loop runs (results left by a previous agent go out before it, asking for nothing).
+  let leaseLoop: LeaseLoop | undefined;
+  let startLease: ((l: Lease) => void) | undefined;
   const reporter = new ResultReporter({
-    send: async (results) => (await client.complete(registration.id, results)).acks,
+    send: askingComplete({
+      asks,
+      free: () => table.free,
+      asking: () => leaseLoop !== undefined && !stopping,
+      complete: (results, max) => client.complete(registration.id, results, max, max ? table.heldLeases() : []),
+      start: (l) => startLease!(l),
+    }),
+    afterSend: () => leaseLoop?.recheck(),
     onSettled: (leaseId) => table.release(leaseId),
     onAgentGone: () => void registration.reregister(),
     log,
@@ -193,11 +207,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       })
     : undefined;
   const start = jobStarter({ table, ctx, outbox, reporter });
-  const leases = new LeaseLoop({ client, registration, table, reporter, start: idle ? idle.tracked(start) : start, orders, linkUp, log });
+  startLease = idle ? idle.tracked(start) : start;
+  const leases = (leaseLoop = new LeaseLoop({ client, registration, table, reporter, asks, start: startLease, orders, linkUp, log }));
   const loops = Promise.all([leases.run(), heartbeat.run()]);
   gpuWatch?.start();
 
-  let stopping = false;
   async function stop(graceMs = 30_000): Promise<void> {
     if (stopping) return;
     stopping = true;

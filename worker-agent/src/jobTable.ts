@@ -1,5 +1,4 @@
 import type { Lease } from '../../control-plane/src/contract/agents';
-import { Waker } from './backoff';
 import type { JobHandle } from './runners/job';
 
 export interface RunningJob {
@@ -16,7 +15,7 @@ export interface RunningJob {
 export class JobTable {
   private readonly running = new Map<string, RunningJob>();
   private readonly held = new Set<string>();
-  private readonly freed = new Waker();
+  private readonly freed = new Set<() => void>();
 
   constructor(readonly slots: number) {}
 
@@ -49,7 +48,7 @@ export class JobTable {
   /** Its process is gone: the slot is free (the lease stays held until `release`). */
   finished(leaseId: string): void {
     this.running.delete(leaseId);
-    this.freed.wake();
+    for (const f of [...this.freed]) f();
   }
 
   isHeld(leaseId: string): boolean {
@@ -64,12 +63,10 @@ export class JobTable {
     return [...this.held];
   }
 
-  /** Sleeps until a slot frees (or `wake`), at most `ms`. */
-  untilSlotFrees(ms: number): Promise<void> {
-    return this.freed.sleep(ms);
-  }
-
-  wake(): void {
-    this.freed.wake();
+  /** Calls `fn` each time a slot frees, until the returned function is called. */
+  onSlotFree(fn: () => void): () => void {
+    const once = () => fn();
+    this.freed.add(once);
+    return () => this.freed.delete(once);
   }
 }

@@ -4,6 +4,7 @@ import { Waker, backoffDelay, sleep } from './backoff';
 import type { JobTable } from './jobTable';
 import { agentGone, type Registration } from './register';
 import type { ResultReporter } from './reporter';
+import type { SlotAsks } from './slotAsks';
 
 /** How long one lease request waits on the control plane for work (a long poll). */
 export const LEASE_WAIT_MS = 25_000;
@@ -31,6 +32,8 @@ export interface LeaseLoopDeps {
   registration: Registration;
   table: JobTable;
   reporter: ResultReporter;
+  /** Slots asked for in flight: the poll records its `max` here, the completes theirs. */
+  asks: SlotAsks;
   start: (lease: Lease) => void;
   /** Cancel/stop orders that came with a lease answer (applied like the heartbeat's). */
   orders: (orders: Order[]) => void;
@@ -40,10 +43,11 @@ export interface LeaseLoopDeps {
 }
 
 /**
- * Long-polls for as many leases as there are free slots, piggy-backing finished results. With
- * every slot busy it still holds a poll open, for orders only (`max: 0`), so a cancel reaches
- * its process at once instead of at the next heartbeat; that poll is dropped as soon as a slot
- * frees, to ask for work again.
+ * Long-polls for leases for the free slots no `complete` in flight asks for (slotAsks.ts),
+ * piggy-backing finished results. With every slot busy or asked for it still holds a poll open,
+ * for orders only (`max: 0`), so a cancel reaches its process at once instead of at the next
+ * heartbeat. A freed slot is asked for by the complete that reports its job; the poll for orders
+ * is dropped, to ask for work, only when free slots are left that nothing asks for (`recheck`).
  */
 export class LeaseLoop {
   private stopping = false;
@@ -57,7 +61,6 @@ export class LeaseLoop {
   stop(): Promise<void> {
     this.stopping = true;
     this.inflight?.abort();
-    this.d.table.wake();
     this.backoff.wake();
     return this.done;
   }
@@ -67,20 +70,39 @@ export class LeaseLoop {
     return (this.done = this.loop());
   }
 
+  /**
+   * After a slot freed or a complete came back: drop the held poll for orders if free slots are
+   * left that no complete asks for, and no result is on its way (its complete will ask). Never a
+   * poll that asked for work: its answer may be carrying leases, which a dropped request would
+   * lose until they expired (the slots it leaves uncovered are asked for once it is answered).
+   */
+  recheck(): void {
+    const { asks, table, reporter } = this.d;
+    if (this.inflight && asks.poll === 0 && !reporter.busy && asks.uncovered(table.free) > 0) this.inflight.abort();
+  }
+
+  /** While `abort`'s poll is held: look again each time a slot frees. */
+  private watchSlots(abort: AbortController): void {
+    // A microtask later: the job whose slot freed hands its result to the reporter in the same turn.
+    const off = this.d.table.onSlotFree(() => queueMicrotask(() => this.recheck()));
+    abort.signal.addEventListener('abort', off, { once: true });
+  }
+
   private async loop(): Promise<void> {
     const { client, registration, table, reporter } = this.d;
     let failures = 0;
     while (!this.stopping) {
       // A poll may overtake results still on their way by `complete`: the control plane counts free
       // slots again when those results land and answers the held poll then, so no need to wait.
-      const free = Math.max(0, table.free);
+      const max = this.d.asks.uncovered(table.free);
       const complete = reporter.take();
       const abort = (this.inflight = new AbortController());
-      // No await from reading `free` to here: a slot cannot free unseen in between.
-      if (free === 0) void table.untilSlotFrees(2 * LEASE_WAIT_MS).then(() => abort.abort());
+      this.d.asks.poll = max;
+      // No await from reading the free slots to here: a slot cannot free unseen in between.
+      this.watchSlots(abort);
       const t0 = Date.now();
       try {
-        const res = await client.lease(registration.id, { max: free, waitMs: LEASE_WAIT_MS, complete, held: table.heldLeases() }, abort.signal);
+        const res = await client.lease(registration.id, { max, waitMs: LEASE_WAIT_MS, complete, held: table.heldLeases() }, abort.signal);
         reporter.settle(complete, res.acks);
         failures = 0;
         this.d.linkUp();
@@ -105,8 +127,9 @@ export class LeaseLoop {
           await this.backoff.sleep(next.delayMs);
         }
       } finally {
-        abort.abort(); // settles this round's slot watch (and is a no-op on a finished request)
+        abort.abort(); // ends this round's slot watch (and is a no-op on a finished request)
         if (this.inflight === abort) this.inflight = undefined;
+        this.d.asks.poll = 0;
       }
     }
   }

@@ -10,6 +10,8 @@ export interface ReporterOptions {
   onSettled: (leaseId: string, ack: Ack | null) => void;
   /** The control plane no longer knows this agent (404): re-register. */
   onAgentGone: () => void;
+  /** After each send, answered or not, once its results are settled or pending again. */
+  afterSend?: () => void;
   log?: (line: string) => void;
   /**
    * Results finishing within this window go in one request. 0 (the default): those of the same
@@ -37,6 +39,11 @@ export class ResultReporter {
 
   get size(): number {
     return this.pending.length;
+  }
+
+  /** Results waiting to be sent, or being sent: a complete is coming that asks for their slots. */
+  get busy(): boolean {
+    return this.pending.length > 0 || this.sending !== undefined;
   }
 
   add(r: JobResult): void {
@@ -139,6 +146,7 @@ export class ResultReporter {
       this.sending = undefined;
       if (this.pending.length) this.schedule(this.failures ? this.delay() : 0);
       this.notify();
+      this.opts.afterSend?.();
     }
   }
 

@@ -1,7 +1,7 @@
 // Why this file is long: every RPC method the API calls must be a method of the Durable Object
 // class; the schedule, demand and DAG-action ones are short delegates to their own modules.
 import { DurableObject } from 'cloudflare:workers';
-import type { Ack, AgentView, HeartbeatRequest, HeartbeatResponse, JobResult, LeaseResponse, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
+import type { AgentView, CompleteResponse, HeartbeatRequest, HeartbeatResponse, JobResult, LeaseResponse, RegisterAgentRequest, RegisterAgentResponse } from '../contract/agents';
 import { dagId, isService, otherIdForm, isTerminal, type DagView, type DagWaitResponse, type JobView, type ListJobsQuery, type StoredJob } from '../contract/jobs';
 import type { DemandResponse, ResourceAsk } from '../contract/resources';
 import type { ScheduleSpec, ScheduleView } from '../contract/schedules';
@@ -459,13 +459,20 @@ export class ClusterDO extends DurableObject<Env> {
     return ok(res);
   }
 
-  async complete(agentId: string, withTails: JobResult[]): Promise<Result<{ acks: Ack[] }>> {
+  /** Results in; with `max`, up to that many queued jobs out to the same agent (contract/agents CompleteRequest). */
+  async complete(agentId: string, withTails: JobResult[], max = 0, held: string[] = []): Promise<Result<CompleteResponse>> {
     const results = hasTails(withTails) ? await this.storeResultTails(withTails) : withTails;
-    const acks = this.consequences.applyResults(agentId, results, Date.now());
+    const now = Date.now();
+    const agent = max > 0 ? this.agents.get(agentId) : undefined;
+    // As a lease poll does: what it lost and still holds first, so a job it still runs (or whose
+    // result is still on its way) is not handed to it a second time.
+    if (agent?.online) this.consequences.reinstate(agentId, held, now);
+    const acks = this.consequences.applyResults(agentId, results, now);
+    const leases = agent?.online ? this.consequences.take(agent, max, now).leases : [];
     // Slots are free now: the agent's held poll (if any) may take queued work.
     this.waiters.slotsFreed(agentId);
     this.scheduleAlarm();
-    return ok({ acks });
+    return ok({ acks, leases });
   }
 
   listAgents(): AgentView[] {

@@ -63,13 +63,18 @@ export const Ack = z.object({
 });
 export type Ack = z.output<typeof Ack>;
 
+/**
+ * Leases the agent still holds (running, or its result unsent): one lost in a cut comes back to it
+ * before anything is handed out, so the job it still runs is not leased to it a second time.
+ */
+const HeldLeases = z.array(z.string().max(100)).max(4096).default([]);
+
 /** Long-poll lease. `complete` lets an agent report finished work in the same round trip. */
 export const LeaseRequest = z.object({
   max: z.number().int().min(0).max(LIMITS.maxLeaseBatch).default(1),
   waitMs: z.number().int().min(0).max(LIMITS.maxLeaseWaitMs).default(25_000),
   complete: z.array(JobResult).max(LIMITS.maxLeaseBatch).default([]),
-  /** Leases the agent still holds (running, or its result unsent): one lost in a cut comes back to it. */
-  held: z.array(z.string().max(100)).max(4096).default([]),
+  held: HeldLeases,
 });
 export type LeaseRequestInput = z.input<typeof LeaseRequest>;
 export type LeaseRequest = z.output<typeof LeaseRequest>;
@@ -94,10 +99,20 @@ export type Order = z.output<typeof Order>;
 export const LeaseResponse = z.object({ leases: z.array(Lease), acks: z.array(Ack), orders: z.array(Order).default([]) });
 export type LeaseResponse = z.output<typeof LeaseResponse>;
 
-export const CompleteRequest = z.object({ results: z.array(JobResult).min(1).max(LIMITS.maxLeaseBatch) });
+/**
+ * Results of finished jobs. `max`: lease up to this many queued jobs in the same round trip (the
+ * slots these results free that no held lease poll covers), so a busy agent asks for its next
+ * job where it reports the last one, without dropping its held poll. `held` as on a lease poll.
+ */
+export const CompleteRequest = z.object({
+  results: z.array(JobResult).min(1).max(LIMITS.maxLeaseBatch),
+  max: z.number().int().min(0).max(LIMITS.maxLeaseBatch).default(0),
+  held: HeldLeases,
+});
 export type CompleteRequestInput = z.input<typeof CompleteRequest>;
 export type CompleteRequest = z.output<typeof CompleteRequest>;
-export const CompleteResponse = z.object({ acks: z.array(Ack) });
+export const CompleteResponse = z.object({ acks: z.array(Ack), leases: z.array(Lease).default([]) });
+export type CompleteResponse = z.output<typeof CompleteResponse>;
 
 export const ServiceReport = z.object({
   leaseId: z.string(),
