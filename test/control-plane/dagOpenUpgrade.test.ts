@@ -23,13 +23,12 @@ async function start(): Promise<{ cp: LocalControlPlane; client: TitanHttpClient
 
 const job = (id: string, parents: string[] = []) => ({ id, file: 'x.py', payloadB64: b64('print(1)'), requirement: 'UPGRADE', parents });
 
-/** The column and its triggers taken away, as the older version's schema was. */
+/** The column taken away, as the older version's schema was. */
 const OLDER = `
   import { DurableObject } from 'cloudflare:workers';
   export class ClusterDO extends DurableObject {
     downgrade() {
       const sql = this.ctx.storage.sql;
-      for (const t of ['dags_open_delete', 'dags_open_end']) sql.exec('DROP TRIGGER IF EXISTS ' + t);
       sql.exec('ALTER TABLE dags DROP COLUMN open');
       return sql.exec('PRAGMA table_info(dags)').toArray().map((c) => c.name);
     }

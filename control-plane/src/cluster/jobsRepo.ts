@@ -45,7 +45,7 @@ export class JobsRepo {
     return this.sql.exec<{ state: JobState }>('SELECT state FROM jobs WHERE id = ?', id).toArray()[0]?.state;
   }
 
-  /** New runs (see insertRun), each counted open in its DAG: once per DAG, not per row. */
+  /** New runs (see insertRun), each counted open in its DAG (`dags.open`, see setState): one write per DAG, not per run. */
   insertRuns(runs: readonly { job: StoredJob; dag: string | null }[], now: number, spawnDepth = 0): void {
     const opened = new Map<string, number>();
     for (const { job, dag } of runs) {
@@ -93,11 +93,18 @@ export class JobsRepo {
     return this.sql.exec<{ child: string }>('SELECT child FROM edges WHERE parent = ?', id).toArray().map((r) => r.child);
   }
 
-  /** Into an ended state (stamped finished), or FAILED awaiting its retry at `readyAt`. */
+  /**
+   * Into an ended state (stamped finished), or FAILED awaiting its retry at `readyAt`. Every final
+   * state is set here, from a state that is not (core/transitions), so its DAG counts one job less
+   * open here (`dags.open`, which insertRuns counts up; a count too high would keep a DAG's
+   * waiters until their time runs out).
+   */
   setState(job: JobRow, to: JobState, now: number, note: string | null, readyAt: number | null = null): void {
     assertTransition(job.id, job.state, to);
-    if (isTerminal(to)) this.sql.exec('UPDATE jobs SET state = ?, finished_at = ?, ready_at = NULL WHERE id = ?', to, now, job.id);
-    else this.sql.exec('UPDATE jobs SET state = ?, ready_at = ? WHERE id = ?', to, readyAt, job.id);
+    if (isTerminal(to)) {
+      this.sql.exec('UPDATE jobs SET state = ?, finished_at = ?, ready_at = NULL WHERE id = ?', to, now, job.id);
+      if (job.dag) this.sql.exec('UPDATE dags SET open = open - 1 WHERE id = ?', job.dag);
+    } else this.sql.exec('UPDATE jobs SET state = ?, ready_at = ? WHERE id = ?', to, readyAt, job.id);
     this.history(job.id, job.run, now, to, note);
   }
 

@@ -104,28 +104,15 @@ export const MIGRATIONS: readonly (readonly [table: string, column: string, type
   ['jobs', 'service_health', 'TEXT'],
   ['jobs', 'service_last_exit', 'TEXT'],
   ['jobs', 'service_restarts_at', 'TEXT'],
-  // How many of a DAG's jobs have not ended (see MIGRATED_INDEXES): its end is one row read
-  // away, so a client waiting on it is answered as the last job ends, whatever the DAG's size.
+  // How many of a DAG's jobs have not ended (kept by jobsRepo insertRuns and setState): its end is
+  // one row read away, so a client waiting on it is answered as the last job ends, whatever its size.
   ['dags', 'open', 'INTEGER', `UPDATE dags SET open = (SELECT COUNT(*) FROM jobs WHERE jobs.dag = dags.id AND ${OPEN_STATE('jobs.state')})`],
 ];
 
-/**
- * Indexes and triggers on migrated columns, created after MIGRATIONS ran. `dags.open`: a run
- * counts from its insert (jobsRepo.insertRuns adds a submit's runs once per DAG: a trigger per
- * inserted row made a 10,000-job submit half as slow again) until an update gives it a final
- * state, which the trigger sees on every path. A job never leaves a final state by an update
- * (core/transitions: only as a new run, whose INSERT OR REPLACE drops the ended row without a
- * delete trigger; that row no longer counted). Only ended jobs are deleted today; the delete
- * trigger keeps the count if that changes. A count too low costs a DAG count per change, never a
- * wrong answer (the probe checks).
- */
+/** Indexes on migrated columns, created after MIGRATIONS ran. */
 export const MIGRATED_INDEXES = `
 CREATE INDEX IF NOT EXISTS jobs_prev_lease ON jobs(prev_lease_id);
 CREATE INDEX IF NOT EXISTS jobs_asking ON jobs(state, queued_at) WHERE gpus > 0 OR cpus > 0 OR memory_mb > 0;
-CREATE TRIGGER IF NOT EXISTS dags_open_delete AFTER DELETE ON jobs WHEN old.dag IS NOT NULL AND ${OPEN_STATE('old.state')}
-  BEGIN UPDATE dags SET open = open - 1 WHERE id = old.dag; END;
-CREATE TRIGGER IF NOT EXISTS dags_open_end AFTER UPDATE OF state ON jobs WHEN new.dag IS NOT NULL AND ${OPEN_STATE('old.state')} AND NOT ${OPEN_STATE('new.state')}
-  BEGIN UPDATE dags SET open = open - 1 WHERE id = new.dag; END;
 `;
 
 /** Create the tables, then add every migrated column an older state dir lacks. */
