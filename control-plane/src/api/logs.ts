@@ -23,7 +23,8 @@ export function mountLogs(app: App): void {
     // Only the lease holder writes a job's log: 404 for an unknown job, 409 for a stale lease; nothing stored.
     const writer = await cluster(c.env).logWriter(id, req.leaseId, req.run);
     if (!writer.ok) return relay(c, writer);
-    return c.json(await logsFor(c.env, id).append(id, req.run, req.lines));
+    const { stored, lastSeq } = await logsFor(c.env, id).append(id, req.run, req.lines, true);
+    return c.json({ stored, lastSeq: lastSeq! });
   });
   route(app, 'getLogs', async (c, _, { after, run, limit }) => {
     const id = c.req.param('id')!;

@@ -54,7 +54,8 @@ export class LogDO extends DurableObject<Env> {
     else await dropLegacyLog(this.ctx.storage, this.env.ARTIFACTS);
   }
 
-  async append(jobId: string, run: number, lines: LogLine[]): Promise<{ stored: number; lastSeq: number }> {
+  /** Store a batch once (by seq). `lastSeq` (the run's highest stored seq) only when asked: POST /v1/jobs/{id}/logs answers it, a result's tail does not need it. */
+  async append(jobId: string, run: number, lines: LogLine[], withLastSeq = false): Promise<{ stored: number; lastSeq?: number }> {
     this.shard();
     this.sweepArmed ??= (await this.ctx.storage.getAlarm()) !== null;
     const now = Date.now();
@@ -81,7 +82,7 @@ export class LogDO extends DurableObject<Env> {
       void this.ctx.storage.setAlarm(this.oldestWrite()! + this.retentionMs);
     }
     if (fresh.length) this.followers.publish(jobId, run, fresh);
-    const lastSeq = this.sql.exec<{ s: number | null }>('SELECT MAX(seq) AS s FROM log_lines WHERE job = ? AND run = ?', jobId, run).one().s ?? rolledUpTo;
+    const lastSeq = withLastSeq ? (this.sql.exec<{ s: number | null }>('SELECT MAX(seq) AS s FROM log_lines WHERE job = ? AND run = ?', jobId, run).one().s ?? rolledUpTo) : undefined;
     if (held > this.maxLines) await this.roll(jobId);
     return { stored, lastSeq };
   }
