@@ -145,8 +145,14 @@ export const pidFiles = {
   add(dir: string, pid: number): void {
     const t = startTime(pid);
     if (!t) return;
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, String(pid)), t);
+    const file = path.join(dir, String(pid));
+    try {
+      fs.writeFileSync(file, t);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      fs.mkdirSync(dir, { recursive: true }); // the first one (a mkdir per job cost a failed syscall each)
+      fs.writeFileSync(file, t);
+    }
   },
   remove(dir: string, pid: number): void {
     try {
