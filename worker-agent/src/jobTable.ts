@@ -65,8 +65,8 @@ export class JobTable {
 
   /** Calls `fn` each time a slot frees, until the returned function is called. */
   onSlotFree(fn: () => void): () => void {
-    const once = () => fn();
-    this.freed.add(once);
-    return () => this.freed.delete(once);
+    const listener = () => fn(); // its own identity: the same fn may listen twice
+    this.freed.add(listener);
+    return () => this.freed.delete(listener);
   }
 }

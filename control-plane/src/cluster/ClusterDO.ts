@@ -61,7 +61,7 @@ export class ClusterDO extends DurableObject<Env> {
     () => this.scheduleAlarm(),
   );
   private readonly consequences: Consequences;
-  /** Clients waiting for a job's end (waitJob): answered from scheduleAlarm, which runs after every change. */
+  /** Clients waiting for a job's end (waitJob): answered from scheduleAlarm, which runs after every change, for the jobs that ended. */
   private readonly jobEnds = new EndWaiters<JobView | null>(
     (id) => {
       const state = this.jobs.stateOf(id);
@@ -72,7 +72,7 @@ export class ClusterDO extends DurableObject<Env> {
       return row ? toView(row) : null;
     },
   );
-  /** The same for a whole DAG: one row read per change (its count of jobs not ended); its jobs are counted once it ended. */
+  /** The same for a whole DAG, when one of its jobs ended: one row read (its count of jobs not ended); its jobs are counted once it ended. */
   private readonly dagEnds = new EndWaiters<DagWaitResponse | null>(
     (id) => {
       if (this.jobs.dagOpen(id) !== 0) return null;
@@ -541,8 +541,10 @@ export class ClusterDO extends DurableObject<Env> {
 
   /** Keep the one alarm at the earliest thing that needs time to pass. */
   private scheduleAlarm(): void {
-    if (this.jobEnds.size) this.jobEnds.check();
-    if (this.dagEnds.size) this.dagEnds.check();
+    // Only what ended since can answer a waiting client: one probe per such job or DAG waited on.
+    const ended = this.jobs.takeEnded();
+    if (this.jobEnds.size) this.jobEnds.check(ended.jobs);
+    if (this.dagEnds.size) this.dagEnds.check(ended.dags);
     const due = this.jobs.nextDue(this.cfg.jobRetentionMs);
     const next = nextAlarmAt(earliest(due, this.demandWatch.dueAt(Date.now()), this.schedules.nextDue()), this.alarmAt, Date.now());
     if (next === null) return;

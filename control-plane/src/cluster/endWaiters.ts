@@ -5,7 +5,7 @@
 export class EndWaiters<T> {
   private readonly byKey = new Map<string, Set<(value: T) => void>>();
 
-  /** `ended(key)`: its value once ended, else null (asked after every change: keep it a row read). `current(key)`: its value now (at timeout). */
+  /** `ended(key)`: its value once ended, else null (a row read: asked after each change that may have ended it). `current(key)`: its value now (at timeout). */
   constructor(
     private readonly ended: (key: string) => T | null,
     private readonly current: (key: string) => T,
@@ -32,11 +32,12 @@ export class EndWaiters<T> {
     });
   }
 
-  /** After a change: answer everyone whose key has ended (one probe per key waited on). */
-  check(): void {
-    for (const [key, held] of this.byKey) {
-      const value = this.ended(key);
-      if (value !== null) for (const answer of [...held]) answer(value);
+  /** After a change: answer everyone waiting on a key of `changed` (what may have ended since) that has ended; one probe per such key. */
+  check(changed: Iterable<string>): void {
+    for (const key of changed) {
+      const held = this.byKey.get(key);
+      const value = held ? this.ended(key) : null;
+      if (held && value !== null) for (const answer of [...held]) answer(value);
     }
   }
 }

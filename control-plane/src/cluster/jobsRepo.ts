@@ -28,6 +28,9 @@ type DagRow = { id: string; name: string | null; created_at: number };
 
 export class JobsRepo {
   private seq: number;
+  /** Jobs that reached a final state, and their DAGs, since the last `takeEnded`. */
+  private endedJobs = new Set<string>();
+  private endedDags = new Set<string>();
 
   constructor(private readonly sql: SqlStorage) {
     this.seq = sql.exec<{ s: number | null }>('SELECT MAX(seq) AS s FROM jobs').one().s ?? 0;
@@ -43,6 +46,14 @@ export class JobsRepo {
 
   stateOf(id: string): JobState | undefined {
     return this.sql.exec<{ state: JobState }>('SELECT state FROM jobs WHERE id = ?', id).toArray()[0]?.state;
+  }
+
+  /** What may have ended since the last call (jobs and DAGs): only those can answer a client waiting for an end. */
+  takeEnded(): { jobs: Set<string>; dags: Set<string> } {
+    const ended = { jobs: this.endedJobs, dags: this.endedDags };
+    this.endedJobs = new Set();
+    this.endedDags = new Set();
+    return ended;
   }
 
   /** New runs (see insertRun), each counted open in its DAG (`dags.open`, see setState): one write per DAG, not per run. */
@@ -104,6 +115,8 @@ export class JobsRepo {
     if (isTerminal(to)) {
       this.sql.exec('UPDATE jobs SET state = ?, finished_at = ?, ready_at = NULL WHERE id = ?', to, now, job.id);
       if (job.dag) this.sql.exec('UPDATE dags SET open = open - 1 WHERE id = ?', job.dag);
+      this.endedJobs.add(job.id);
+      if (job.dag) this.endedDags.add(job.dag);
     } else this.sql.exec('UPDATE jobs SET state = ?, ready_at = ? WHERE id = ?', to, readyAt, job.id);
     this.history(job.id, job.run, now, to, note);
   }

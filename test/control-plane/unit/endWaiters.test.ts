@@ -10,9 +10,11 @@ describe('EndWaiters', () => {
     const b1 = w.wait('b', 10_000);
     const b2 = w.wait('b', 10_000);
     expect(w.size).toBe(1);
-    w.check(); // nothing ended: still held
+    w.check(['b']); // nothing ended: still held
     state.set('b', 'DONE');
-    w.check();
+    w.check(['a']); // b is not among what changed: not looked at
+    expect(w.size).toBe(1);
+    w.check(['b', 'x']); // x: nobody waits on it
     expect(await Promise.all([b1, b2])).toEqual(['b:DONE', 'b:DONE']);
     expect(w.size).toBe(0);
     state.set('c', 'RUNNING');
