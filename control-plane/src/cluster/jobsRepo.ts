@@ -28,7 +28,7 @@ type DagRow = { id: string; name: string | null; created_at: number };
 
 export class JobsRepo {
   private seq: number;
-  /** Jobs that reached a final state, and their DAGs, since the last `takeEnded`. */
+  /** Jobs that reached a final state, and their DAGs, since the last `takeEnded` (one of a change rolled back is probed for nothing, and found not ended). */
   private endedJobs = new Set<string>();
   private endedDags = new Set<string>();
 
@@ -114,9 +114,11 @@ export class JobsRepo {
     assertTransition(job.id, job.state, to);
     if (isTerminal(to)) {
       this.sql.exec('UPDATE jobs SET state = ?, finished_at = ?, ready_at = NULL WHERE id = ?', to, now, job.id);
-      if (job.dag) this.sql.exec('UPDATE dags SET open = open - 1 WHERE id = ?', job.dag);
       this.endedJobs.add(job.id);
-      if (job.dag) this.endedDags.add(job.dag);
+      if (job.dag) {
+        this.sql.exec('UPDATE dags SET open = open - 1 WHERE id = ?', job.dag);
+        this.endedDags.add(job.dag);
+      }
     } else this.sql.exec('UPDATE jobs SET state = ?, ready_at = ? WHERE id = ?', to, readyAt, job.id);
     this.history(job.id, job.run, now, to, note);
   }
@@ -428,7 +430,7 @@ export class JobsRepo {
     this.sql.exec('INSERT INTO dags (id, name, created_at, open) VALUES (?, ?, ?, 0)', id, name, now);
   }
 
-  /** How many of the DAG's jobs have not ended (schema.ts keeps the count); undefined when unknown. */
+  /** How many of the DAG's jobs have not ended (insertRuns and setState keep the count); undefined when unknown. */
   dagOpen(id: string): number | undefined {
     return this.sql.exec<{ open: number }>('SELECT open FROM dags WHERE id = ?', id).toArray()[0]?.open;
   }
