@@ -102,7 +102,8 @@ export class LeaseLoop {
       this.watchSlots(abort);
       const t0 = Date.now();
       try {
-        const res = await client.lease(registration.id, { max, waitMs: LEASE_WAIT_MS, complete, held: table.heldLeases() }, abort.signal);
+        // Its ask ends with its answer (or failure), not after the idle pause or backoff that may follow.
+        const res = await client.lease(registration.id, { max, waitMs: LEASE_WAIT_MS, complete, held: table.heldLeases() }, abort.signal).finally(() => (this.d.asks.poll = 0));
         reporter.settle(complete, res.acks);
         failures = 0;
         this.d.linkUp();
@@ -129,7 +130,6 @@ export class LeaseLoop {
       } finally {
         abort.abort(); // ends this round's slot watch (and is a no-op on a finished request)
         if (this.inflight === abort) this.inflight = undefined;
-        this.d.asks.poll = 0;
       }
     }
   }
