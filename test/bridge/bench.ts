@@ -13,11 +13,13 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BRIDGE_CLIENT, TitanHttpClient } from '../../sdk/ts/client';
+import { encodeFrame, FrameDecoder } from '../../tcp-bridge/src/codec';
 import { OP } from '../../tcp-bridge/src/opcodes';
 import { startBridge } from '../../tcp-bridge/src/server';
 import { Conn, request } from './wire';
@@ -40,6 +42,43 @@ async function pythonStoreBench(port: number, n: number): Promise<Record<string,
     py_kv_set_new_conn_p99_ms: f.kv_set_p99_ms!,
     py_kv_get_new_conn_p50_ms: f.kv_get_p50_ms!,
     py_kv_get_new_conn_p99_ms: f.kv_get_p99_ms!,
+  };
+}
+
+/**
+ * The least a store behind the same Python pattern could cost on this machine: a bare Node server
+ * that answers each KV_SET once it has overwritten one 4 KiB page of a file and fsynced it (a
+ * durable write's least work), and each KV_GET at once, with what proto_client.py expects.
+ */
+async function floorServer(): Promise<{ port: number; close: () => Promise<void> }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'titan-bridge-floor-'));
+  const fd = openSync(path.join(dir, 'f'), 'w+');
+  const page = Buffer.alloc(4096, 1);
+  for (let i = 0; i < 16; i++) writeSync(fd, page, 0, page.length, i * 4096);
+  fsyncSync(fd);
+  let at = 0;
+  const server = net.createServer((socket) => {
+    const decoder = new FrameDecoder();
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    socket.on('data', (chunk) => {
+      for (const f of decoder.push(chunk).frames) {
+        if (f.opcode === OP.KV_SET) {
+          writeSync(fd, page, 0, page.length, (at++ % 16) * 4096);
+          fsyncSync(fd);
+        }
+        socket.write(encodeFrame(OP.ACK, f.opcode === OP.KV_SET ? 'OK' : 'v'.repeat(100)));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -133,6 +172,16 @@ export async function benchBridge(cp: { url: string; clientToken: string }): Pro
       py_kv_get_control_plane_p50_ms: pct(w.get, 50),
       py_kv_get_outside_p50_ms: Math.round((out.py_kv_get_new_conn_p50_ms! - pct(w.get, 50)) * 1000) / 1000,
     });
+
+    // This machine's floor for the pattern, the same Python code against a bare server (floorServer).
+    const floor = await floorServer();
+    try {
+      await pythonStoreBench(floor.port, N_NEW); // as above: the first run discarded
+      const f = await pythonStoreBench(floor.port, N_NEW);
+      Object.assign(out, { py_floor_kv_set_fsync_p50_ms: f.py_kv_set_new_conn_p50_ms, py_floor_kv_get_p50_ms: f.py_kv_get_new_conn_p50_ms });
+    } finally {
+      await floor.close();
+    }
 
     const setNew = await timed(N_NEW, (i) => request(bridge.port, OP.KV_SET, `${tag}:n${i}|${value}`).then(expectText('OK')));
     const getNew = await timed(N_NEW, (i) => request(bridge.port, OP.KV_GET, `${tag}:n${i}`).then(expectText(value)));
