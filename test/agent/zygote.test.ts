@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePython, spawnTree, type Exit, type Proc } from '../../worker-agent/src/process';
 import { forkTree } from '../../worker-agent/src/zygote/forkTree';
-import { buildRequest, childSysPath, exitOf, forksToAsk, isPythonFile, startupMismatch } from '../../worker-agent/src/zygote/protocol';
+import { buildRequest, childSysPath, envDelta, exitOf, forksToAsk, isPythonFile, startupMismatch } from '../../worker-agent/src/zygote/protocol';
 import { PythonZygote, ZYGOTE_PY } from '../../worker-agent/src/zygote/pythonZygote';
 import { pidAlive, sleep, tmpdir, waitFor } from './helpers';
 
@@ -19,16 +19,39 @@ describe('zygote protocol (pure)', () => {
     expect(childSysPath('/w/a.py', '/w', base[2], base)).toEqual(['/w', base[2], base[0], base[1]]);
   });
 
-  it('builds a request: string env only, sys.path from the job env, args as given', () => {
+  it('builds a request: the env as it differs from the zygote\'s, sys.path from the job env, args as given', () => {
     const req = buildRequest({
       file: '/ws/link/job.py',
       realFile: '/ws/real/job.py',
       args: ['--n', '1'],
       cwd: '/ws',
-      env: { A: '1', GONE: undefined, PYTHONPATH: '/sdk' },
+      env: { A: '1', SAME: 's', GONE: undefined, PYTHONPATH: '/sdk' },
+      baseEnv: { A: '0', SAME: 's', GONE: 'g', AGENT_ONLY: 'x', UNSET: undefined },
       basePath: ['/site'],
     });
-    expect(req).toEqual({ file: '/ws/link/job.py', argv: ['--n', '1'], cwd: '/ws', env: { A: '1', PYTHONPATH: '/sdk' }, sysPath: ['/ws/real', '/sdk', '/site'] });
+    expect(req).toEqual({ file: '/ws/link/job.py', argv: ['--n', '1'], cwd: '/ws', envSet: { A: '1', PYTHONPATH: '/sdk' }, envUnset: ['GONE', 'AGENT_ONLY'], sysPath: ['/ws/real', '/sdk', '/site'] });
+  });
+
+  it('an env delta turns the base into the env, whatever the two hold', () => {
+    const apply = (base: NodeJS.ProcessEnv, d: ReturnType<typeof envDelta>) => {
+      const out: Record<string, string | undefined> = { ...base };
+      for (const k of d.envUnset) delete out[k];
+      Object.assign(out, d.envSet);
+      return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+    };
+    const cases: [NodeJS.ProcessEnv, NodeJS.ProcessEnv][] = [
+      [{}, {}],
+      [{ A: '1' }, {}],
+      [{}, { A: '1' }],
+      [{ A: '', B: 'b' }, { A: 'a', C: undefined }],
+      [{ A: undefined }, { A: 'a' }],
+      [{ ...process.env, TITAN_JOB_ID: 'j' }, process.env],
+    ];
+    for (const [env, base] of cases) {
+      const d = envDelta(env, base);
+      expect(apply(base, d)).toEqual(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)));
+    }
+    expect(envDelta({ ...process.env, TITAN_JOB_ID: 'j' }, process.env)).toEqual({ envSet: { TITAN_JOB_ID: 'j' }, envUnset: [] });
   });
 
   it('reads exit statuses the way Node reports a spawned child', () => {
@@ -152,6 +175,18 @@ describe('a job forked by the zygote', { timeout: 30_000 }, () => {
     expect(forked.stderr).toBe('');
   });
 
+  it('has exactly the environment a spawned job has: one of the agent\'s variables removed, one changed, one added', async () => {
+    const code = 'import json, os\nprint(json.dumps(dict(sorted(os.environ.items()))))\n';
+    const gone = Object.keys(process.env).find((k) => !/^(PYTHON|LC_|LD_)|^(LANG|LANGUAGE|HOME|PATH)$/.test(k))!;
+    const env = { [gone]: undefined, PATH: `/nowhere:${process.env.PATH}`, ADDED: 'a b' };
+    const [real, forked] = [await runPy(code, 'spawn', { env }), await runPy(code, 'zygote', { env })];
+    expect(forked.exit).toEqual({ code: 0, signal: null });
+    const seen = JSON.parse(forked.stdout) as Record<string, string>;
+    expect(seen).toEqual(JSON.parse(real.stdout));
+    expect(seen).toMatchObject({ PATH: env.PATH, ADDED: 'a b' });
+    expect(seen).not.toHaveProperty(gone);
+  });
+
   it('ends like the interpreter: exit codes, messages, tracebacks, signals', async () => {
     const cases = [
       'import sys\nprint("failing")\nsys.exit(3)\n',
@@ -257,7 +292,7 @@ describe('a job forked by the zygote', { timeout: 30_000 }, () => {
     process.kill(first, 'SIGKILL');
     await waitFor('the zygote to be seen dead', async () => !zygote.ready, 5000);
     expect(zygote.refusal(zygote.env)).toMatch(/not ready/);
-    await expect(zygote.run({ file: '/x.py', argv: [], cwd: '/', env: {}, sysPath: [] })).rejects.toThrow(/not ready/);
+    await expect(zygote.run({ file: '/x.py', argv: [], cwd: '/', envSet: {}, envUnset: [], sysPath: [] })).rejects.toThrow(/not ready/);
     const r = await running;
     expect(r.exit).toEqual({ code: null, signal: null }); // status unknowable, but not before the job ended
     expect(pidAlive(jobPid)).toBe(false);

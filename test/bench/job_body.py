@@ -55,7 +55,7 @@ def main():
     z = load_zygote(zygote_py).Zygote()
     gc.freeze()
     cwd = tempfile.mkdtemp(prefix='titan-jobbody-')
-    req = json.dumps({'file': job_file, 'argv': [], 'cwd': cwd, 'env': dict(os.environ), 'sysPath': sys.path[1:]}).encode() + b'\n'
+    req = json.dumps({'file': job_file, 'argv': [], 'cwd': cwd, 'envSet': {}, 'envUnset': [], 'sysPath': sys.path[1:]}).encode() + b'\n'
     bodies, cpus = [], []
     for i in range(REPS + 2):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -18,7 +18,7 @@ function alive(pid: number): boolean {
  * Rejects with a `ZygoteError` when the job was not started.
  */
 export async function forkTree(zygote: PythonZygote, opts: ForkRequest): Promise<Proc> {
-  const handle = await zygote.run(buildRequest({ ...opts, realFile: fs.realpathSync.native(opts.file), basePath: zygote.basePath }));
+  const handle = await zygote.run(buildRequest({ ...opts, realFile: fs.realpathSync.native(opts.file), basePath: zygote.basePath, baseEnv: zygote.env }));
   handle.stdout.attach((c) => opts.onOutput('stdout', c));
   handle.stderr.attach((c) => opts.onOutput('stderr', c));
   const streams = [handle.stdout, handle.stderr];

@@ -8,7 +8,9 @@ export interface ZygoteRequest {
   file: string;
   argv: string[];
   cwd: string;
-  env: Record<string, string>;
+  /** The job's environment as it differs from the zygote's (envDelta): most of it is the same. */
+  envSet: Record<string, string>;
+  envUnset: string[];
   sysPath: string[];
 }
 
@@ -49,23 +51,34 @@ export function childSysPath(realFile: string, cwd: string, pythonPath: string |
   return [path.dirname(realFile), ...new Set([...entries, ...base])];
 }
 
-/** A job as a warm child takes it. */
+/**
+ * What a warm child sets and removes so that its environment, the zygote's (`base`, what the agent
+ * started it with), becomes exactly `env`. Only the difference travels: parsing and applying a whole
+ * environment for every job cost a trivial job's child ~0.25 ms of its ~2.6 ms of CPU.
+ */
+export function envDelta(env: NodeJS.ProcessEnv, base: NodeJS.ProcessEnv): { envSet: Record<string, string>; envUnset: string[] } {
+  const envSet: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && base[k] !== v) envSet[k] = v;
+  const envUnset = Object.keys(base).filter((k) => base[k] !== undefined && env[k] === undefined);
+  return { envSet, envUnset };
+}
+
+/** A job as a warm child takes it; `baseEnv` is the zygote's environment. */
 export function buildRequest(input: {
   file: string;
   realFile: string;
   args: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
+  baseEnv: NodeJS.ProcessEnv;
   basePath: string[];
 }): ZygoteRequest {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.env)) if (v !== undefined) env[k] = v;
   return {
     file: input.file,
     argv: input.args,
     cwd: input.cwd,
-    env,
-    sysPath: childSysPath(input.realFile, input.cwd, env.PYTHONPATH, input.basePath),
+    ...envDelta(input.env, input.baseEnv),
+    sysPath: childSysPath(input.realFile, input.cwd, input.env.PYTHONPATH, input.basePath),
   };
 }
 

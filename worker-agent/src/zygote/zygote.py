@@ -20,7 +20,8 @@ Protocol: newline-delimited JSON (stdin: plain lines).
                  {"end": pid, "exit", "signal"}     a child announced warm is gone (reaped): its
                                                     exit status or the signal that killed it
                  {"starved": reason}                no warm child could be forked (tried again later)
-  child fd 0     {"file", "argv", "cwd", "env", "sysPath"}   the job, one line, from the agent
+  child fd 0     {"file", "argv", "cwd", "envSet",   the job, one line, from the agent; its environment
+                  "envUnset", "sysPath"}            as it differs from the zygote's (set, remove)
 A job reports its exit status to the agent itself, so the agent hears it without waiting for the
 kernel to tear the process down, or for the zygote; one killed by a signal is known from the reap.
 The zygote lives exactly as long as the agent: it exits when its stdin closes, or when the agent
@@ -128,15 +129,14 @@ def run_job(file):
     return status
 
 
-def set_environ(env):
-    """Make os.environ (and the C environment under it) exactly `env`, touching only what differs
-    from the zygote's: most of a job's environment is the agent's, which the zygote already has."""
+def apply_environ(env_set, env_unset):
+    """Make os.environ (and the C environment under it) the job's. The agent sends only how it
+    differs from the environment it started the zygote with: most of a job's is the agent's."""
     environ = os.environ
-    for key in [k for k in environ if k not in env]:
-        del environ[key]
-    for key, value in env.items():
-        if environ.get(key) != value:
-            environ[key] = value
+    for key in env_unset:
+        environ.pop(key, None)
+    for key, value in env_set.items():
+        environ[key] = value
 
 
 def read_request(sock):
@@ -212,7 +212,7 @@ def child(sock, inp, out, err, status_fd):
         os.close(null)
         req = json.loads(line)
         os.chdir(req['cwd'])
-        set_environ(req['env'])
+        apply_environ(req['envSet'], req['envUnset'])
         time.tzset()  # the job's TZ, as a fresh interpreter would read it
         file = req['file']
         sys.argv = [file, *req['argv']]
