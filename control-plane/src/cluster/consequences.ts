@@ -6,7 +6,7 @@
 import type { Ack, JobResult, Lease } from '../contract/agents';
 import { isTerminal, type JobState } from '../contract/jobs';
 import type { SchedulerConfig } from '../config';
-import { chooseJobs, mergeByRank, type Reservation } from '../core/choose';
+import { chooseJobs, mergeByRank, mergeWindow, type Candidate, type Reservation } from '../core/choose';
 import { boundsOf, freeOf, place, reservationTarget, shortOf, totalOf, type FleetAgent, type Free } from '../core/resources';
 import { descendants } from '../core/descendants';
 import { afterLeaseLoss, attemptsAfterRelease, outcomeOf } from '../core/outcome';
@@ -192,12 +192,17 @@ export class Consequences {
     const total = totalOf(resourcesOf(agent));
     const free = freeOf(total, holdings);
     const bounds = boundsOf(free);
-    const queued = mergeByRank(caps.map((cap) => this.jobs.queuedFor(cap, max * 4 + 16, bounds)));
     const reservation = this.reservationFor(agent.id, caps, total, free, now);
     let known: AffinityAgent[] | undefined; // read only if a queued job is held for another agent
     const me = { id: agent.id, host: hostOf(agent) };
     const away = (target: string, requirement: string) => heldAway(target, requirement, me, (known ??= this.affinityAgents(now)));
-    const chosen = chooseJobs(queued, { id: agent.id, capabilities: new Set(caps), free }, away, max, reservation);
+    const choose = (queued: Candidate[]) => chooseJobs(queued, { id: agent.id, capabilities: new Set(caps), free }, away, max, reservation);
+    // The queue's head is what gets leased, mostly: a short read first (core/choose mergeWindow),
+    // the wider one only when jobs in it could not be taken here (held, reserved, too big).
+    const short = max + 2;
+    const head = mergeWindow(caps.map((cap) => this.jobs.queuedFor(cap, short, bounds)), short);
+    let chosen = choose(head.queued);
+    if (chosen.length < max && !head.whole) chosen = choose(mergeByRank(caps.map((cap) => this.jobs.queuedFor(cap, max * 4 + 16, bounds))));
     const expiresAt = now + this.cfg.leaseTtlMs;
     const leases = chosen.map(({ candidate, assigned }) => {
       const leaseId = `L${randomId(14)}`;

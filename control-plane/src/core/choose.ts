@@ -56,9 +56,25 @@ export function chooseJobs(
   return out;
 }
 
+const byRank = (a: { priority: number; seq: number }, b: { priority: number; seq: number }) => b.priority - a.priority || a.seq - b.seq;
+
 /** Queue lists, each already ordered, merged into one: higher priority first, then older (lower seq). */
 export function mergeByRank<T extends { priority: number; seq: number }>(lists: readonly (readonly T[])[]): T[] {
-  return lists.flat().sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+  return lists.flat().sort(byRank);
+}
+
+/**
+ * Queue lists each read up to `limit` rows, merged (mergeByRank) and cut where the first list read
+ * to its limit ends: past that point a row of that list left unread could outrank what follows.
+ * So the result is a prefix of the merge of the whole lists, and choosing from it (greedily, in
+ * order) takes what choosing from the whole lists would, as far as it goes. `whole`: nothing was cut.
+ */
+export function mergeWindow<T extends { priority: number; seq: number }>(lists: readonly (readonly T[])[], limit: number): { queued: T[]; whole: boolean } {
+  const merged = mergeByRank(lists);
+  const ends = lists.filter((l) => l.length >= limit).map((l) => l[l.length - 1]!);
+  if (!ends.length) return { queued: merged, whole: true };
+  const horizon = ends.sort(byRank)[0]!;
+  return { queued: merged.slice(0, merged.indexOf(horizon) + 1), whole: false };
 }
 
 /** An agent's capability tags as stored: upper-case, each once, GENERAL always. */
